@@ -1,0 +1,3 @@
+"""ops-schedule: scheduled, read-only operations jobs for an MCP proxy."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from ops_schedule.cli import main
+
+main()
