@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import click
 
 from ops_schedule import __version__
+from ops_schedule.app import EXIT_OK, EXIT_USAGE, AppContext, pass_app
 from ops_schedule.config import (
     DEFAULT_CONFIG_PATH,
     SCHEMA_PATH,
@@ -19,51 +18,9 @@ from ops_schedule.config import (
     config_exists,
     default_document,
     json_schema,
-    load_config,
 )
 from ops_schedule.errors import ConfigError, OpsScheduleError
-from ops_schedule.redaction import Redactor, build_redactor
-
-EXIT_OK, EXIT_JOB_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-@dataclass
-class AppContext:
-    """What every command shares: where the config is and how to print safely."""
-
-    config_path: Path | None
-    log_format: str
-    quiet: bool
-    _config: Config | None = field(default=None, repr=False)
-    _redactor: Redactor | None = field(default=None, repr=False)
-
-    def config(self) -> Config:
-        if self._config is None:
-            self._config = load_config(self.config_path)
-            self._redactor = build_redactor(
-                self._config.redaction.patterns, self._config.redaction.placeholder
-            )
-        return self._config
-
-    @property
-    def redactor(self) -> Redactor:
-        # Before (or without) a valid config the built-in redactor still guards output.
-        if self._redactor is None:
-            self._redactor = build_redactor()
-        return self._redactor
-
-    def say(self, text: str, *, err: bool = False) -> None:
-        """Print through the redactor: nothing reaches the terminal unredacted."""
-        click.echo(self.redactor.redact(text), err=err)
-
-
-pass_app = click.make_pass_decorator(AppContext)
-
-
-def json_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--json", "as_json", is_flag=True, help="Stable machine-readable output.")(
-        func
-    )
+from ops_schedule.redaction import build_redactor
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -162,6 +119,12 @@ def init(app: AppContext, target: Path, force: bool) -> None:
 
 def schema_text() -> str:
     return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+# Commands that live in their own modules register here.
+COMMANDS: list[click.Command] = []
+for _command in COMMANDS:
+    cli.add_command(_command)
 
 
 def _fail(app: AppContext | None, message: str, code: int) -> NoReturn:
