@@ -1,0 +1,1 @@
+"""Pure renderers: report data in, Markdown or JSON-ready dicts out."""
