@@ -1,0 +1,305 @@
+"""Folding event-log lines into per-window statistics: the per-line hot path.
+
+A :class:`Folder` takes raw lines (``bytes``, without the newline) in log order and adds each to
+the :class:`~ops_schedule.stats.WindowStats` of the window it falls in. It allocates nothing per
+event beyond what ``orjson`` and ``datetime.fromisoformat`` return: window and chart bucket are
+found with one ``bisect`` over precomputed edges, and the counters live in preallocated lists.
+
+Malformed lines (blank, not JSON, not UTF-8, not an object, missing or invalid ``timestamp`` or
+``status``, or cut off) are skipped and counted:
+
+* a line whose timestamp can be read counts for the window that timestamp falls in (and for no
+  window when it falls outside all of them);
+* a line without a readable timestamp counts for the window of the nearest earlier line, in
+  reading order, whose timestamp could be read (none when that line lies outside every window);
+  lines before the first such line count for the window of the first one after them, and when no
+  line of the log has a readable timestamp they count for the last window.
+
+A :class:`Partial` keeps what a chunk of the log cannot decide alone (lines before its first timed
+line), so chunks read by different processes combine to exactly the result of one pass.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Final, cast
+
+import orjson
+
+from ops_schedule.stats import CircuitState, CircuitTransition, FailureStats, McpStats, WindowStats
+
+OUTSIDE: Final = -1  # "the last timed line fell in no window"
+_CIRCUIT_STATES: Final[frozenset[str]] = frozenset(("open", "half-open", "closed"))
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Windows and chart buckets, flattened into sorted edges for one ``bisect`` per event."""
+
+    windows: tuple[tuple[datetime, datetime], ...]  # aware, UTC
+    bucket: timedelta
+    edges: tuple[datetime, ...]
+    # slot[i] describes [edges[i-1], edges[i]): (window index, bucket start) or None for a gap
+    slots: tuple[tuple[int, datetime] | None, ...]
+
+    @classmethod
+    def build(cls, windows: Sequence[tuple[datetime, datetime]], bucket: timedelta) -> Plan:
+        if bucket <= timedelta(0):
+            raise ValueError(f"bucket must be positive, got {bucket}")
+        utc = tuple((_as_utc(start), _as_utc(end)) for start, end in windows)
+        for start, end in utc:
+            if end < start:
+                raise ValueError(f"window ends before it starts: [{start}, {end})")
+        ordered = sorted(range(len(utc)), key=lambda i: utc[i][0])
+        edges: list[datetime] = []
+        slots: list[tuple[int, datetime] | None] = [None]
+        for index in ordered:
+            start, end = utc[index]
+            if start == end:
+                continue
+            if edges and start < edges[-1]:
+                raise ValueError("windows must not overlap")
+            if edges and start > edges[-1]:
+                slots.append(None)  # the gap between two windows
+            if not edges or start > edges[-1]:
+                edges.append(start)
+            bucket_start = start
+            while bucket_start < end:
+                slots.append((index, bucket_start))
+                bucket_start += bucket
+                edges.append(min(bucket_start, end))
+        slots.append(None)
+        return cls(utc, bucket, tuple(edges), tuple(slots))
+
+    @property
+    def earliest(self) -> datetime | None:
+        return self.edges[0] if self.edges else None
+
+    @property
+    def latest(self) -> datetime | None:
+        return self.edges[-1] if self.edges else None
+
+    def empty_stats(self) -> list[WindowStats]:
+        stats = [WindowStats(start, end) for start, end in self.windows]
+        for slot in self.slots:
+            if slot is not None:
+                stats[slot[0]].buckets[slot[1]] = [0, 0]
+        return stats
+
+    def window_of(self, at: datetime) -> int:
+        slot = self.slots[bisect.bisect_right(self.edges, at)]
+        return OUTSIDE if slot is None else slot[0]
+
+
+def _as_utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError(f"window bounds must be aware datetimes, got {moment.isoformat()}")
+    return moment.astimezone(UTC)
+
+
+@dataclass(slots=True)
+class Partial:
+    """The statistics of one contiguous run of lines, plus what only its neighbours can settle."""
+
+    stats: list[WindowStats]
+    leading: int = 0  # untimed malformed lines before the first timed line
+    first: int | None = None  # window of the first timed line (OUTSIDE for none), None: no line
+    last: int | None = None  # window of the last timed line
+    lines: int = 0  # lines read, for progress and tests
+    extra: dict[str, int] = field(default_factory=dict)
+
+    def absorb(self, later: Partial) -> None:
+        """Append ``later``, which follows this run directly in reading order."""
+        if later.leading:
+            self._place_untimed(later.leading)
+        for mine, theirs in zip(self.stats, later.stats, strict=True):
+            mine.merge(theirs)
+        if self.first is None:
+            self.first = later.first
+        if later.last is not None:
+            self.last = later.last
+        self.lines += later.lines
+
+    def _place_untimed(self, count: int) -> None:
+        if self.last is None:
+            self.leading += count
+        elif self.last != OUTSIDE:
+            self.stats[self.last].malformed += count
+
+    def finish(self) -> list[WindowStats]:
+        """Settle lines before the first timed line; return the per-window statistics."""
+        if self.leading:
+            target = self.first if self.first is not None else len(self.stats) - 1
+            if target != OUTSIDE and target >= 0:
+                self.stats[target].malformed += self.leading
+            self.leading = 0
+        return self.stats
+
+
+class Folder:
+    """Adds lines to the statistics of a :class:`Plan`. One folder per contiguous run of lines."""
+
+    def __init__(self, plan: Plan, *, after_outside: bool = False) -> None:
+        self.plan = plan
+        self.partial = Partial(plan.empty_stats())
+        if after_outside:
+            # The run starts right after a line known to lie before every window.
+            self.partial.first = self.partial.last = OUTSIDE
+        self._ends = [end for _, end in plan.windows]
+        self._bucket_counts: list[list[int] | None] = [None]
+        for slot in plan.slots[1:]:
+            if slot is None:
+                self._bucket_counts.append(None)
+            else:
+                self._bucket_counts.append(self.partial.stats[slot[0]].buckets[slot[1]])
+
+    def feed(self, lines: Iterable[bytes]) -> None:  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept flat on purpose
+        loads = orjson.loads
+        decode_error = orjson.JSONDecodeError
+        fromiso = datetime.fromisoformat
+        find_slot = bisect.bisect_right
+        utc = UTC
+        edges = self.plan.edges
+        slots = self.plan.slots
+        counts_by_slot = self._bucket_counts
+        partial = self.partial
+        stats = partial.stats
+        last = partial.last
+        untimed = 0
+        count = 0
+        for line in lines:
+            count += 1
+            try:
+                event = loads(line)
+            except decode_error:
+                event = None
+            if type(event) is not dict:
+                untimed += 1
+                continue
+            stamp = event.get("timestamp")
+            if type(stamp) is not str:
+                untimed += 1
+                continue
+            try:
+                at = fromiso(stamp)
+            except ValueError:
+                untimed += 1
+                continue
+            zone = at.tzinfo
+            if zone is not utc:
+                if zone is None:
+                    untimed += 1
+                    continue
+                at = at.astimezone(utc)
+            if untimed:
+                if last is None:
+                    partial.leading += untimed
+                elif last != OUTSIDE:
+                    stats[last].malformed += untimed
+                untimed = 0
+            index = find_slot(edges, at)
+            slot = slots[index]
+            status = event.get("status")
+            if slot is None:
+                if last is None and partial.first is None:
+                    partial.first = OUTSIDE
+                last = OUTSIDE
+                if status == "ok" or status == "fail":  # noqa: PLR1714 - faster than a set here
+                    metadata = event.get("metadata")
+                    if type(metadata) is dict and "circuit" in metadata:
+                        self._circuit(metadata, at, OUTSIDE)
+                continue
+            window = slot[0]
+            if last is None and partial.first is None:
+                partial.first = window
+            last = window
+            summary = stats[window]
+            if status == "ok":
+                failed = False
+                summary.ok += 1
+            elif status == "fail":
+                failed = True
+                summary.fail += 1
+            else:
+                summary.malformed += 1
+                continue
+            summary.events += 1
+            bucket_counts = counts_by_slot[index]
+            bucket_counts[0] += 1  # type: ignore[index]
+            name = event.get("mcpName")
+            if type(name) is str:
+                mcp = summary.mcp.get(name)
+                if mcp is None:
+                    mcp = summary.mcp[name] = McpStats()
+                mcp.calls += 1
+                duration = event.get("durationMs")
+                if (type(duration) is int or type(duration) is float) and duration >= 0:
+                    mcp.durations[duration] += 1
+                if failed:
+                    mcp.failures += 1
+            if failed:
+                bucket_counts[1] += 1  # type: ignore[index]
+                error_type = event.get("errorType")
+                if type(error_type) is not str or not error_type:
+                    error_type = "unknown"
+                failure = summary.failures.get(error_type)
+                if failure is None:
+                    failure = summary.failures[error_type] = FailureStats()
+                failure.count += 1
+                message = event.get("errorMessage")
+                if (
+                    type(message) is str
+                    and message
+                    and (failure.example_at is None or at < failure.example_at)
+                ):
+                    failure.example, failure.example_at = message, at
+            metadata = event.get("metadata")
+            if type(metadata) is dict and "circuit" in metadata:
+                self._circuit(metadata, at, window)
+        if untimed:
+            if last is None:
+                partial.leading += untimed
+            elif last != OUTSIDE:
+                stats[last].malformed += untimed
+        partial.last = last
+        partial.lines += count
+
+    def _circuit(self, metadata: dict[str, object], at: datetime, window: int) -> None:
+        state, name = metadata.get("circuit"), metadata.get("mcp")
+        if type(name) is not str or not name or state not in _CIRCUIT_STATES:
+            return
+        transition = CircuitTransition(at, cast("CircuitState", state))
+        stats = self.partial.stats
+        for index, end in enumerate(self._ends):
+            if at <= end:
+                current = stats[index].circuit.get(name)
+                if current is None or at >= current.at:
+                    stats[index].circuit[name] = transition
+        if window != OUTSIDE and state == "open":
+            summary = stats[window]
+            mcp = summary.mcp.get(name)
+            if mcp is None:
+                mcp = summary.mcp[name] = McpStats()
+            mcp.circuit_open_count += 1
+
+    def circuit_only(self, lines: Iterable[bytes]) -> None:
+        """Take only the circuit transitions of ``lines`` (which lie before the windows)."""
+        for line in lines:
+            try:
+                event = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                continue
+            if type(event) is not dict or event.get("status") not in ("ok", "fail"):
+                continue
+            metadata, stamp = event.get("metadata"), event.get("timestamp")
+            if type(metadata) is not dict or "circuit" not in metadata or type(stamp) is not str:
+                continue
+            try:
+                at = datetime.fromisoformat(stamp)
+            except ValueError:
+                continue
+            if at.tzinfo is not None:
+                self._circuit(metadata, at.astimezone(UTC), OUTSIDE)
