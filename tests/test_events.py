@@ -233,3 +233,54 @@ def test_the_reader_agrees_with_the_plain_reference_on_random_logs(tmp_path, see
     expected = reference_stats(tmp_path / "events.jsonl", windows, bucket=HOUR, redact=redact)
     got = collect_stats(tmp_path / "events.jsonl", windows, bucket=HOUR, redact=redact)
     assert got == expected
+
+
+@pytest.fixture
+def small_pieces(monkeypatch):
+    """Seek, cut and fork on tiny logs: every boundary the fast path has, on a few KB."""
+    from ops_schedule.events import lines, reader, seek
+
+    monkeypatch.setattr(seek, "GRANULE", 512)
+    monkeypatch.setattr(seek, "PROBE", 1024)
+    monkeypatch.setattr(lines, "BLOCK", 2048)
+    monkeypatch.setattr(reader, "PIECE", 1500)
+    monkeypatch.setattr(reader, "INLINE", 0)
+
+
+def write_random_log(tmp_path, seed, *, malformed=0.03, count=3000, compress_oldest=True):
+    rng = random.Random(seed)
+    lines = random_lines(rng, count, T0 - 10 * DAY, 12 * DAY, malformed=malformed)
+    cut1, cut2 = sorted(rng.sample(range(len(lines)), 2))
+    oldest = "events.jsonl.2.gz" if compress_oldest else "events.jsonl.2"
+    write_lines(tmp_path / oldest, lines[:cut1])
+    write_lines(tmp_path / "events.jsonl.1", lines[cut1:cut2])
+    write_lines(tmp_path / "events.jsonl", lines[cut2:], final=rng.random() < 0.5)
+    return tmp_path / "events.jsonl"
+
+
+@pytest.mark.parametrize(
+    ("seed", "malformed"), [(0, 0.03), (1, 0.03), (2, 0.3), (3, 0.6), (4, 0.0)]
+)
+def test_seeking_and_workers_give_exactly_the_reference_numbers(
+    tmp_path, small_pieces, seed, malformed
+):
+    log = write_random_log(tmp_path, seed, malformed=malformed, compress_oldest=seed % 2 == 0)
+    windows = [(T0 - DAY, T0), (T0, T0 + DAY)]
+    expected = reference_stats(log, windows, bucket=HOUR)
+    assert collect_stats(log, windows, bucket=HOUR) == expected
+
+
+def test_the_fast_path_really_seeks_and_splits_the_work(tmp_path, small_pieces):
+    from ops_schedule.events.fold import Plan
+    from ops_schedule.events.reader import plan_tasks
+    from ops_schedule.events.segments import find_segments
+
+    log = write_random_log(tmp_path, 7, compress_oldest=False)
+    live = log.stat().st_size
+    tasks = plan_tasks(Plan.build(WINDOWS, HOUR), find_segments(log), workers=2)
+    folded = sum(t.size for t in tasks if t.mode == "fold")
+    total = sum(p.stat().st_size for p in tmp_path.iterdir())
+    assert {t.mode for t in tasks} == {"fold", "circuits"}
+    assert sum(1 for t in tasks if t.mode == "fold") > 10
+    assert folded < total / 3  # two days of a twelve-day log, plus the margins
+    assert live > 0

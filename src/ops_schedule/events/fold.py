@@ -22,8 +22,9 @@ line), so chunks read by different processes combine to exactly the result of on
 from __future__ import annotations
 
 import bisect
+from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final, cast
 
@@ -108,8 +109,7 @@ class Partial:
     leading: int = 0  # untimed malformed lines before the first timed line
     first: int | None = None  # window of the first timed line (OUTSIDE for none), None: no line
     last: int | None = None  # window of the last timed line
-    lines: int = 0  # lines read, for progress and tests
-    extra: dict[str, int] = field(default_factory=dict)
+    lines: int = 0  # lines read
 
     def absorb(self, later: Partial) -> None:
         """Append ``later``, which follows this run directly in reading order."""
@@ -140,47 +140,77 @@ class Partial:
 
 
 class Folder:
-    """Adds lines to the statistics of a :class:`Plan`. One folder per contiguous run of lines."""
+    """Adds lines to the statistics of a :class:`Plan`. One folder per contiguous run of lines.
+
+    Counters live in flat lists indexed by chart slot and in one histogram per MCP whose key
+    ``None`` counts calls without a duration; :meth:`result` turns them into ``WindowStats``.
+    """
 
     def __init__(self, plan: Plan, *, after_outside: bool = False) -> None:
         self.plan = plan
-        self.partial = Partial(plan.empty_stats())
-        if after_outside:
-            # The run starts right after a line known to lie before every window.
-            self.partial.first = self.partial.last = OUTSIDE
+        count = len(plan.windows)
+        self._window_of_slot = [OUTSIDE if slot is None else slot[0] for slot in plan.slots]
+        self._events = [0] * len(plan.slots)
+        self._fails = [0] * len(plan.slots)
+        self._calls: list[dict[str, dict[float | None, int]]] = [{} for _ in range(count)]
+        self._mcp_fails: list[Counter[str]] = [Counter() for _ in range(count)]
+        self._opened: list[Counter[str]] = [Counter() for _ in range(count)]
+        self._failures: list[dict[str, FailureStats]] = [{} for _ in range(count)]
+        self._malformed = [0] * count
+        self._circuit: list[dict[str, CircuitTransition]] = [{} for _ in range(count)]
         self._ends = [end for _, end in plan.windows]
-        self._bucket_counts: list[list[int] | None] = [None]
-        for slot in plan.slots[1:]:
-            if slot is None:
-                self._bucket_counts.append(None)
-            else:
-                self._bucket_counts.append(self.partial.stats[slot[0]].buckets[slot[1]])
+        self.leading = 0
+        self.first: int | None = OUTSIDE if after_outside else None
+        self.last: int | None = self.first
+        self.lines = 0
 
-    def feed(self, lines: Iterable[bytes]) -> None:  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept flat on purpose
+    def result(self) -> Partial:
+        stats = self.plan.empty_stats()
+        for index, slot in enumerate(self.plan.slots):
+            if slot is not None:
+                summary = stats[slot[0]]
+                summary.events += self._events[index]
+                summary.fail += self._fails[index]
+                summary.buckets[slot[1]] = [self._events[index], self._fails[index]]
+        for window, summary in enumerate(stats):
+            summary.ok = summary.events - summary.fail
+            summary.malformed = self._malformed[window]
+            summary.failures = self._failures[window]
+            summary.circuit = self._circuit[window]
+            for name, calls in self._calls[window].items():
+                mcp = McpStats(calls=sum(calls.values()), failures=self._mcp_fails[window][name])
+                calls.pop(None, None)
+                mcp.durations = Counter(cast("dict[float, int]", calls))
+                summary.mcp[name] = mcp
+            for name, opened in self._opened[window].items():
+                summary.mcp.setdefault(name, McpStats()).circuit_open_count = opened
+        return Partial(stats, self.leading, self.first, self.last, self.lines)
+
+    def feed(self, lines: list[bytes]) -> None:  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept flat on purpose
         loads = orjson.loads
         decode_error = orjson.JSONDecodeError
         fromiso = datetime.fromisoformat
         find_slot = bisect.bisect_right
         utc = UTC
         edges = self.plan.edges
-        slots = self.plan.slots
-        counts_by_slot = self._bucket_counts
-        partial = self.partial
-        stats = partial.stats
-        last = partial.last
+        window_of_slot = self._window_of_slot
+        events_by_slot = self._events
+        fails_by_slot = self._fails
+        calls_by_window = self._calls
+        malformed = self._malformed
+        last = self.last
         untimed = 0
-        count = 0
         for line in lines:
-            count += 1
             try:
                 event = loads(line)
             except decode_error:
-                event = None
-            if type(event) is not dict:
+                untimed += 1
+                continue
+            if event.__class__ is not dict:
                 untimed += 1
                 continue
             stamp = event.get("timestamp")
-            if type(stamp) is not str:
+            if stamp.__class__ is not str:
                 untimed += 1
                 continue
             try:
@@ -188,105 +218,99 @@ class Folder:
             except ValueError:
                 untimed += 1
                 continue
-            zone = at.tzinfo
-            if zone is not utc:
-                if zone is None:
+            if at.tzinfo is not utc:
+                if at.tzinfo is None:
                     untimed += 1
                     continue
                 at = at.astimezone(utc)
             if untimed:
-                if last is None:
-                    partial.leading += untimed
-                elif last != OUTSIDE:
-                    stats[last].malformed += untimed
+                self._place_untimed(last, untimed)
                 untimed = 0
             index = find_slot(edges, at)
-            slot = slots[index]
-            status = event.get("status")
-            if slot is None:
-                if last is None and partial.first is None:
-                    partial.first = OUTSIDE
-                last = OUTSIDE
-                if status == "ok" or status == "fail":  # noqa: PLR1714 - faster than a set here
-                    metadata = event.get("metadata")
-                    if type(metadata) is dict and "circuit" in metadata:
-                        self._circuit(metadata, at, OUTSIDE)
-                continue
-            window = slot[0]
-            if last is None and partial.first is None:
-                partial.first = window
+            window = window_of_slot[index]
+            if last is None:
+                self.first = window
             last = window
-            summary = stats[window]
+            status = event.get("status")
             if status == "ok":
                 failed = False
-                summary.ok += 1
             elif status == "fail":
                 failed = True
-                summary.fail += 1
             else:
-                summary.malformed += 1
+                if window != OUTSIDE:
+                    malformed[window] += 1
                 continue
-            summary.events += 1
-            bucket_counts = counts_by_slot[index]
-            bucket_counts[0] += 1  # type: ignore[index]
+            if window == OUTSIDE:
+                metadata = event.get("metadata")
+                if metadata.__class__ is dict and "circuit" in metadata:
+                    self._transition(metadata, at, OUTSIDE)
+                continue
+            events_by_slot[index] += 1
             name = event.get("mcpName")
-            if type(name) is str:
-                mcp = summary.mcp.get(name)
-                if mcp is None:
-                    mcp = summary.mcp[name] = McpStats()
-                mcp.calls += 1
+            if name.__class__ is str:
+                calls = calls_by_window[window].get(name)
+                if calls is None:
+                    calls = calls_by_window[window][name] = {}
                 duration = event.get("durationMs")
-                if (type(duration) is int or type(duration) is float) and duration >= 0:
-                    mcp.durations[duration] += 1
-                if failed:
-                    mcp.failures += 1
-            if failed:
-                bucket_counts[1] += 1  # type: ignore[index]
-                error_type = event.get("errorType")
-                if type(error_type) is not str or not error_type:
-                    error_type = "unknown"
-                failure = summary.failures.get(error_type)
-                if failure is None:
-                    failure = summary.failures[error_type] = FailureStats()
-                failure.count += 1
-                message = event.get("errorMessage")
-                if (
-                    type(message) is str
-                    and message
-                    and (failure.example_at is None or at < failure.example_at)
+                if duration is not None and not (
+                    (duration.__class__ is int or duration.__class__ is float) and duration >= 0
                 ):
-                    failure.example, failure.example_at = message, at
+                    duration = None
+                try:  # a plain dict: item access on exact dicts is the interpreter's fast path
+                    calls[duration] += 1
+                except KeyError:
+                    calls[duration] = 1
+                if failed:
+                    self._mcp_fails[window][name] += 1
+            if failed:
+                fails_by_slot[index] += 1
+                self._failure(window, event, at)
             metadata = event.get("metadata")
-            if type(metadata) is dict and "circuit" in metadata:
-                self._circuit(metadata, at, window)
+            if metadata.__class__ is dict and "circuit" in metadata:
+                self._transition(metadata, at, window)
         if untimed:
-            if last is None:
-                partial.leading += untimed
-            elif last != OUTSIDE:
-                stats[last].malformed += untimed
-        partial.last = last
-        partial.lines += count
+            self._place_untimed(last, untimed)
+        self.last = last
+        self.lines += len(lines)
 
-    def _circuit(self, metadata: dict[str, object], at: datetime, window: int) -> None:
+    def _place_untimed(self, last: int | None, count: int) -> None:
+        if last is None:
+            self.leading += count
+        elif last != OUTSIDE:
+            self._malformed[last] += count
+
+    def _failure(self, window: int, event: dict[str, object], at: datetime) -> None:
+        error_type = event.get("errorType")
+        if error_type.__class__ is not str or not error_type:
+            error_type = "unknown"
+        failures = self._failures[window]
+        failure = failures.get(error_type)
+        if failure is None:
+            failure = failures[error_type] = FailureStats()
+        failure.count += 1
+        message = event.get("errorMessage")
+        if (
+            message.__class__ is str
+            and message
+            and (failure.example_at is None or at < failure.example_at)
+        ):
+            failure.example, failure.example_at = message, at
+
+    def _transition(self, metadata: dict[str, object], at: datetime, window: int) -> None:
         state, name = metadata.get("circuit"), metadata.get("mcp")
-        if type(name) is not str or not name or state not in _CIRCUIT_STATES:
+        if name.__class__ is not str or not name or state not in _CIRCUIT_STATES:
             return
         transition = CircuitTransition(at, cast("CircuitState", state))
-        stats = self.partial.stats
         for index, end in enumerate(self._ends):
             if at <= end:
-                current = stats[index].circuit.get(name)
+                current = self._circuit[index].get(name)
                 if current is None or at >= current.at:
-                    stats[index].circuit[name] = transition
+                    self._circuit[index][name] = transition
         if window != OUTSIDE and state == "open":
-            summary = stats[window]
-            mcp = summary.mcp.get(name)
-            if mcp is None:
-                mcp = summary.mcp[name] = McpStats()
-            mcp.circuit_open_count += 1
+            self._opened[window][name] += 1
 
-    def circuit_only(self, lines: Iterable[bytes]) -> None:
-        """Take only the circuit transitions of ``lines`` (which lie before the windows)."""
+    def circuits_only(self, lines: Iterable[bytes]) -> None:
+        """Take only the circuit transitions of ``lines``, which lie before every window."""
         for line in lines:
             try:
                 event = orjson.loads(line)
@@ -302,4 +326,4 @@ class Folder:
             except ValueError:
                 continue
             if at.tzinfo is not None:
-                self._circuit(metadata, at.astimezone(UTC), OUTSIDE)
+                self._transition(metadata, at.astimezone(UTC), OUTSIDE)

@@ -14,19 +14,19 @@ class Readable(Protocol):
     def read(self, size: int = -1, /) -> bytes: ...
 
 
-def iter_lines(stream: Readable, limit: int | None = None) -> Iterator[list[bytes]]:  # noqa: C901 - one loop; the carry logic reads best in one place
-    """Yield lists of lines (without ``\\n``) from ``stream``, reading at most ``limit`` bytes.
+def iter_blocks(stream: Readable, limit: int | None = None) -> Iterator[bytes]:  # noqa: C901 - one loop; the carry logic reads best in one place
+    """Yield runs of whole lines (joined by ``\\n``, no final newline), reading ≤ ``limit`` bytes.
 
-    The last line is yielded even without a final newline (a complete line that just lacks one
-    parses; a line the writer is still writing does not, and is counted as malformed). Memory is
-    bounded by ``BLOCK + MAX_LINE`` whatever the input.
+    The last line is yielded even without a final newline: a complete line that just lacks one
+    parses, and a line the writer is still writing does not (it is counted as malformed).
+    A line longer than ``MAX_LINE`` is replaced by ``OVERLONG``. Memory stays below
+    ``BLOCK + MAX_LINE`` (plus one joined copy) whatever the input.
     """
     remaining = limit
     carry = b""
     skipping = False  # inside an overlong line, dropping bytes until its newline
     while remaining is None or remaining > 0:
-        size = BLOCK if remaining is None else min(BLOCK, remaining)
-        block = stream.read(size)
+        block = stream.read(BLOCK if remaining is None else min(BLOCK, remaining))
         if not block:
             break
         if remaining is not None:
@@ -38,20 +38,26 @@ def iter_lines(stream: Readable, limit: int | None = None) -> Iterator[list[byte
                 if len(carry) > MAX_LINE:
                     carry, skipping = b"", True
             continue
-        head, tail = block[:cut], block[cut + 1 :]
-        lines = head.split(b"\n")
         if skipping:
-            lines[0] = OVERLONG
+            first_end = block.find(b"\n")
+            head = OVERLONG + block[first_end:cut]
             skipping = False
         elif carry:
-            lines[0] = carry + lines[0]
-        if len(lines[0]) > MAX_LINE:
-            lines[0] = OVERLONG
-        carry = tail
-        if len(carry) > MAX_LINE:
-            carry, skipping = b"", True
-        yield lines
+            head = carry + block[:cut]
+            first_end = head.find(b"\n")
+            if (first_end if first_end >= 0 else len(head)) > MAX_LINE:
+                head = OVERLONG + (head[first_end:] if first_end >= 0 else b"")
+        else:
+            head = block[:cut]
+        carry = block[cut + 1 :]
+        yield head
     if skipping:
-        yield [OVERLONG]
+        yield OVERLONG
     elif carry:
-        yield [carry]
+        yield carry
+
+
+def iter_lines(stream: Readable, limit: int | None = None) -> Iterator[list[bytes]]:
+    """Like :func:`iter_blocks`, split into lines."""
+    for block in iter_blocks(stream, limit):
+        yield block.split(b"\n")

@@ -17,6 +17,7 @@ class Segment:
     path: Path
     compressed: bool
     size: int  # bytes on disk when the segments were listed; reading stops there
+    inode: tuple[int, int]  # (device, inode), to find the file again if rotation renames it
 
 
 def find_segments(path: Path) -> list[Segment]:
@@ -38,8 +39,9 @@ def find_segments(path: Path) -> list[Segment]:
     segments: list[Segment] = []
     for file in ordered:
         try:
-            size = file.stat().st_size
+            status = file.stat()
         except FileNotFoundError:  # rotated away between listing and stat
             continue
-        segments.append(Segment(file, file.name.endswith(".gz"), size))
+        inode = (status.st_dev, status.st_ino)
+        segments.append(Segment(file, file.name.endswith(".gz"), status.st_size, inode))
     return segments
