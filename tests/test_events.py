@@ -284,3 +284,16 @@ def test_the_fast_path_really_seeks_and_splits_the_work(tmp_path, small_pieces):
     assert sum(1 for t in tasks if t.mode == "fold") > 10
     assert folded < total / 3  # two days of a twelve-day log, plus the margins
     assert live > 0
+
+
+def test_lines_with_wild_timestamps_do_not_mislead_the_seek(tmp_path, small_pieces):
+    rng = random.Random(11)
+    lines = random_lines(rng, 3000, T0 - 10 * DAY, 12 * DAY, malformed=0)
+    for position in range(len(lines) - 1, 0, -7):
+        lines.insert(position, event(T0 - 3000 * DAY, "maybe"))
+    for position in range(len(lines) - 1, 0, -11):
+        lines.insert(position, event(T0 + 3000 * DAY, "maybe"))
+    log = write_lines(tmp_path / "events.jsonl", lines)
+    expected = reference_stats(log, WINDOWS, bucket=HOUR)
+    assert expected[0].events > 100
+    assert collect_stats(log, WINDOWS, bucket=HOUR) == expected

@@ -26,6 +26,7 @@ import orjson
 MARGIN: Final = timedelta(minutes=10)
 PROBE: Final = 64 << 10  # bytes read around a probe point
 GRANULE: Final = 256 << 10  # stop searching once the range is this small
+SAMPLE: Final = 4  # stamped lines a probe looks at
 
 
 def stamp_of(line: bytes) -> datetime | None:
@@ -43,8 +44,13 @@ def stamp_of(line: bytes) -> datetime | None:
     return None if at.tzinfo is None else at.astimezone(UTC)
 
 
-def probe(fd: int, offset: int, limit: int) -> tuple[int, datetime] | None:
-    """The first line starting at or after ``offset`` (and before ``limit``) with a timestamp."""
+def probe(fd: int, offset: int, limit: int) -> tuple[int, datetime, datetime] | None:
+    """The first line starting at or after ``offset`` (before ``limit``) that has a timestamp.
+
+    Returns its offset and the earliest and latest timestamps of it and up to ``SAMPLE - 1``
+    stamped lines after it: a decision taken on all of them is not fooled by one line with a
+    wild timestamp (the proxy's clock was wrong, or a test line from another year).
+    """
     if offset > 0:
         data = os.pread(fd, min(PROBE, limit - offset + 1), offset - 1)
         newline = data.find(b"\n")
@@ -55,28 +61,30 @@ def probe(fd: int, offset: int, limit: int) -> tuple[int, datetime] | None:
         position, data = 0, os.pread(fd, min(PROBE, limit), 0)
     lines = data.split(b"\n")
     lines.pop()  # possibly cut by the read, or a line still being written
+    found: int | None = None
+    stamps: list[datetime] = []
     for line in lines:
-        if position >= limit:
+        if found is None and position >= limit:
             return None
         at = stamp_of(line)
         if at is not None:
-            return position, at
+            found = position if found is None else found
+            stamps.append(at)
+            if len(stamps) == SAMPLE:
+                break
         position += len(line) + 1
-    return None
+    return None if found is None else (found, min(stamps), max(stamps))
 
 
 def last_stamp(fd: int, size: int) -> datetime | None:
-    """The timestamp of the last readable line within ``PROBE`` bytes of ``size``."""
+    """The latest timestamp among the last ``SAMPLE`` stamped lines before ``size``."""
     start = max(0, size - PROBE)
     data = os.pread(fd, size - start, start)
     lines = data.split(b"\n")
     if start > 0:
         lines = lines[1:]
-    for line in reversed(lines):
-        at = stamp_of(line)
-        if at is not None:
-            return at
-    return None
+    stamps = [at for at in map(stamp_of, reversed(lines[-4 * SAMPLE :])) if at is not None]
+    return max(stamps[:SAMPLE]) if stamps else None
 
 
 def start_offset(fd: int, size: int, target: datetime) -> int:
@@ -85,13 +93,13 @@ def start_offset(fd: int, size: int, target: datetime) -> int:
     That is, with ``target = t - MARGIN``: reading from the result misses nothing at or after t.
     """
     first = probe(fd, 0, size)
-    if first is None or first[1] >= target:
+    if first is None or first[2] >= target:
         return 0
     best, low, high = first[0], first[0], size
     while high - low > GRANULE:
         middle = (low + high) // 2
         found = probe(fd, middle, high)
-        if found is not None and found[1] < target:
+        if found is not None and found[2] < target:
             best, low = found[0], middle
         else:
             high = middle

@@ -16,7 +16,7 @@ from typing import Final, Literal
 
 from ops_schedule.events.fold import OUTSIDE, Folder, Partial, Plan
 from ops_schedule.events.lines import BLOCK, iter_blocks
-from ops_schedule.events.seek import MARGIN, stamp_of
+from ops_schedule.events.seek import MARGIN, SAMPLE, stamp_of
 
 CIRCUIT: Final = b'"circuit"'
 
@@ -123,16 +123,17 @@ def _stream(
                 folder.feed(block.split(b"\n"))
                 continue
             lines = block.split(b"\n")
-            last = next((at for at in map(stamp_of, reversed(lines[-8:])) if at), None)
-            if last is not None and last < earliest - MARGIN:
-                if lookback is None or last >= lookback:
+            # Several stamps, so that one line with a wild timestamp cannot decide alone.
+            tail = [at for at in map(stamp_of, lines[-SAMPLE:]) if at is not None]
+            if tail and max(tail) < earliest - MARGIN:
+                if lookback is None or max(tail) >= lookback:
                     _circuits(folder, block)
                 if folder.last is None:
                     folder.first = OUTSIDE
                 folder.last = OUTSIDE
                 continue
-            first = next((at for at in map(stamp_of, lines[:8]) if at), None)
-            if first is not None and first > latest + MARGIN:
+            head = [at for at in map(stamp_of, lines[:SAMPLE]) if at is not None]
+            if head and min(head) > latest + MARGIN:
                 break
             folder.feed(lines)
     except (OSError, EOFError, zlib.error) as exc:
