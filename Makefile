@@ -31,5 +31,10 @@ typecheck: $(STAMP)
 test: lint typecheck
 	$(BIN)/python -m pytest
 
+# The report engine's benchmark (several minutes; not part of `make test`).
+# Smaller and faster: make bench BENCH_ARGS=--quick; a subset: BENCH_ARGS="--cases ab".
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache demo-run
