@@ -238,8 +238,9 @@ def test_the_reader_agrees_with_the_plain_reference_on_random_logs(tmp_path, see
 @pytest.fixture
 def small_pieces(monkeypatch):
     """Seek, cut and fork on tiny logs: every boundary the fast path has, on a few KB."""
-    from ops_schedule.events import lines, reader, seek
+    from ops_schedule.events import lines, reader, seek, tasks
 
+    monkeypatch.setattr(tasks, "SCAN_BUFFER", 1024)
     monkeypatch.setattr(seek, "GRANULE", 512)
     monkeypatch.setattr(seek, "PROBE", 1024)
     monkeypatch.setattr(lines, "BLOCK", 2048)
@@ -297,3 +298,16 @@ def test_lines_with_wild_timestamps_do_not_mislead_the_seek(tmp_path, small_piec
     expected = reference_stats(log, WINDOWS, bucket=HOUR)
     assert expected[0].events > 100
     assert collect_stats(log, WINDOWS, bucket=HOUR) == expected
+
+
+def test_circuit_transitions_older_than_the_look_back_are_not_searched_for(tmp_path, small_pieces):
+    from ops_schedule.events.reader import LOOKBACK
+
+    first = T0 - DAY
+    lines = [circuit(first - LOOKBACK - 2 * DAY, "open", "slack")]
+    lines += [circuit(first - LOOKBACK + HOUR, "open", "notion")]
+    lines += [event(first - 10 * DAY + i * HOUR) for i in range(12 * 24)]
+    log = write_lines(tmp_path / "events.jsonl", sorted(lines, key=lambda x: x[:40]))
+    previous, current = collect(log)
+    assert set(previous.circuit) == set(current.circuit) == {"notion"}
+    assert previous.events == 24
