@@ -6,6 +6,7 @@ each returns a :class:`~ops_schedule.events.fold.Partial` that the caller merges
 
 from __future__ import annotations
 
+import gc
 import gzip
 import os
 import zlib
@@ -70,6 +71,18 @@ def open_segment(path: Path, inode: tuple[int, int]) -> int:
 
 
 def run_task(task: Task) -> Partial:
+    # Parsed events hold no reference cycles, so the cycle collector has nothing to find here;
+    # pausing it saves about a tenth of the time (it would run every 700 parsed lines).
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _run(task)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _run(task: Task) -> Partial:
     folder = Folder(task.plan)
     fd = open_segment(task.path, task.inode)
     try:
