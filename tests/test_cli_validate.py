@@ -65,8 +65,8 @@ def test_validate_reports_every_problem_at_once(capsys):
     assert err.splitlines() == [
         "Error: 3 configuration problems in ops.json:",
         '  - enabled: "yes" is not a boolean (true or false)',
-        '  - stateDir: "" is not a path (a non-empty string)',
         '  - locale: "de" is not allowed (use "ja" or "en")',
+        '  - stateDir: "" is not a path (a non-empty string)',
     ]
 
 

@@ -365,7 +365,7 @@ def test_an_unknown_job_with_no_close_name_lists_the_jobs_without_guessing():
 # --------------------------------------------------------------------------- all at once
 
 
-def test_every_problem_is_reported_in_one_error():
+def test_every_problem_is_reported_in_one_error_in_the_order_of_the_file():
     raw = {
         "enabeld": True,
         "enabled": "yes",
@@ -380,6 +380,7 @@ def test_every_problem_is_reported_in_one_error():
     }
     found = problems_of(raw)
     assert [p.split(":")[0] for p in found] == [
+        "enabeld",
         "enabled",
         "timezone",
         "dashboardIssue",
@@ -390,7 +391,6 @@ def test_every_problem_is_reported_in_one_error():
         "redaction.patterns[0]",
         "thresholds.criticalSuccessRate",
         "thresholds.warnP95Ms",
-        "enabeld",
     ]
 
 

@@ -10,6 +10,7 @@ import difflib
 import json
 import os
 import re
+import sys
 from collections import Counter
 from collections.abc import Mapping
 from datetime import time, timedelta
@@ -671,6 +672,22 @@ def _format_error(error: Mapping[str, Any], env_paths: Mapping[str, str]) -> str
     return f"{path}: {_show(value)} {message}"
 
 
+def _file_order(document: object, loc: tuple[int | str, ...]) -> tuple[int, ...]:
+    """Where ``loc`` sits in the document, so that problems read from top to bottom."""
+    order = []
+    for part in loc:
+        if isinstance(document, dict) and part in document:
+            order.append(list(document).index(part))
+            document = document[part]
+        elif isinstance(document, list) and isinstance(part, int) and part < len(document):
+            order.append(part)
+            document = document[part]
+        else:
+            order.append(sys.maxsize)
+            break
+    return tuple(order)
+
+
 def parse_config(
     raw: object, environ: Mapping[str, str] | None = None, source: str | None = None
 ) -> Config:
@@ -685,7 +702,8 @@ def parse_config(
     try:
         config = Config.model_validate(merged)
     except ValidationError as exc:
-        problems.extend(_format_error(e, env_paths) for e in exc.errors(include_url=False))
+        errors = sorted(exc.errors(include_url=False), key=lambda e: _file_order(merged, e["loc"]))
+        problems.extend(_format_error(e, env_paths) for e in errors)
         raise ConfigError(problems, source) from None
     if problems:
         raise ConfigError(problems, source)
