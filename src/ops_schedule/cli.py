@@ -80,7 +80,10 @@ def validate(app: AppContext, config_path: Path | None) -> None:
         app.say(f"{path}: not found; using defaults (everything disabled)")
     else:
         app.say(f"{path}: valid")
-    for warning in config_warnings(config):
+    warnings = config_warnings(config)
+    # Checks that need the environment as well as the file (GITHUB_TOKEN set, repository known
+    # for the jobs that post) add their warnings here.
+    for warning in warnings:
         app.say(f"warning: {warning}")
 
 

@@ -798,7 +798,7 @@ def config_warnings(config: Config) -> list[str]:
             for name, job in config.jobs.items()
             if job.post_to_issue
         )
-    # Posting checks that need the environment (token present, repository known) go here.
+    # Checks that also need the environment (token, repository) live beside validate in cli.py.
     return warnings
 
 
