@@ -10,8 +10,6 @@ import difflib
 import json
 import os
 import re
-import sys
-from collections import Counter
 from collections.abc import Mapping
 from datetime import time, timedelta
 from enum import StrEnum
@@ -37,6 +35,13 @@ from pydantic import (
     model_validator,
 )
 
+from ops_schedule.config_problems import (
+    duplicate_keys,
+    file_order,
+    format_error,
+    keep_duplicates,
+    show,
+)
 from ops_schedule.errors import ConfigError
 from ops_schedule.redaction import compile_custom_pattern
 
@@ -529,7 +534,7 @@ def _apply_env(
             env_paths["enabled"] = ENV_ENABLED
         else:
             problems.append(
-                f"enabled (from {ENV_ENABLED}): {_show(text)} is not a boolean "
+                f"enabled (from {ENV_ENABLED}): {show(text)} is not a boolean "
                 "(true or false, 1 or 0, yes or no)"
             )
     if zone := environ.get(ENV_TIMEZONE, "").strip():
@@ -545,149 +550,6 @@ def _apply_env(
     return merged, problems, env_paths
 
 
-def _all_aliases(model: type[BaseModel]) -> list[str]:
-    return [f.alias or name for name, f in model.model_fields.items()]
-
-
-def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
-    model: type[BaseModel] = Config
-    for part in loc:
-        fields = {f.alias or n: f for n, f in model.model_fields.items()}
-        field = fields.get(str(part))
-        if field is None:
-            return None
-        annotation = field.annotation
-        candidates = [annotation, *getattr(annotation, "__args__", ())]
-        nested = next(
-            (c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None
-        )
-        if nested is None:
-            return None
-        model = nested
-    return model
-
-
-_MAX_SHOWN = 60
-
-
-def _show(value: object) -> str:
-    """A value as the operator wrote it (JSON), shortened when long."""
-    text = json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…"
-
-
-def _json_path(loc: tuple[int | str, ...]) -> str:
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
-    return path or "(top level)"
-
-
-# pydantic error type -> what the value is not, or what it must be.
-_TYPE_MESSAGES = {
-    "bool_type": "is not a boolean (true or false)",
-    "bool_parsing": "is not a boolean (true or false)",
-    "int_type": "is not an integer",
-    "int_parsing": "is not an integer",
-    "int_from_float": "is not an integer",
-    "float_type": "is not a number",
-    "float_parsing": "is not a number",
-    "finite_number": "is not a finite number",
-    "string_type": "is not a string",
-    "string_too_short": "must not be empty",
-    "dict_type": "is not a JSON object",
-    "model_type": "is not a JSON object",
-    "model_attributes_type": "is not a JSON object",
-    "tuple_type": "is not a list",
-    "list_type": "is not a list",
-}
-_BOUND_MESSAGES = {
-    "greater_than": ("gt", "must be greater than"),
-    "greater_than_equal": ("ge", "must be at least"),
-    "less_than": ("lt", "must be less than"),
-    "less_than_equal": ("le", "must be at most"),
-}
-
-
-def _unquote_hint(value: object) -> str:
-    """'; write it without quotes' when a string holds the JSON of a number or boolean."""
-    if not isinstance(value, str):
-        return ""
-    try:
-        decoded = json.loads(value)
-    except ValueError:
-        return ""
-    if isinstance(decoded, bool | int | float):
-        return f" (write {value} without quotes)"
-    return ""
-
-
-def _unknown_key(loc: tuple[int | str, ...], path: str) -> str:
-    parent = _model_at(loc[:-1])
-    allowed = _all_aliases(parent) if parent else []
-    key = str(loc[-1])
-    hint = (
-        difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-        or [
-            name
-            for name in allowed
-            if len(key) >= 3 and name.startswith(key)  # noqa: PLR2004 - too short to guess from
-        ][:1]
-    )
-    what = "unknown job" if parent is JobsConfig else "unknown key"
-    did_you_mean = f'; did you mean "{hint[0]}"?' if hint else ""
-    return f"{path}: {what}{did_you_mean} (allowed: {', '.join(allowed)})"
-
-
-def _format_error(error: Mapping[str, Any], env_paths: Mapping[str, str]) -> str:
-    """One pydantic error as ``path: value message``."""
-    loc = tuple(error["loc"])
-    path = _json_path(loc)
-    if path in env_paths:
-        path = f"{path} (from {env_paths[path]})"
-    kind = error["type"]
-    value = error.get("input")
-    ctx = error.get("ctx") or {}
-    if kind == "extra_forbidden":
-        return _unknown_key(loc, path)
-    if kind == "missing":
-        return f"{path}: is required"
-    if kind in _TYPE_MESSAGES:
-        message = _TYPE_MESSAGES[kind]
-        if kind.startswith(("bool", "int", "float")):
-            message += _unquote_hint(value)
-    elif kind in _BOUND_MESSAGES:
-        key, words = _BOUND_MESSAGES[kind]
-        bound = ctx.get(key)
-        if isinstance(bound, float) and bound.is_integer():
-            bound = int(bound)
-        message = f"{words} {bound}"
-    elif kind in {"literal_error", "enum"}:
-        allowed = str(ctx.get("expected", "")).replace("'", '"')
-        message = f"is not allowed (use {allowed})"
-    elif kind == "value_error":
-        message = str(error["msg"]).removeprefix("Value error, ")
-    else:  # pragma: no cover - every type the models can produce is listed above
-        message = f"is not allowed: {error['msg']}"
-    return f"{path}: {_show(value)} {message}"
-
-
-def _file_order(document: object, loc: tuple[int | str, ...]) -> tuple[int, ...]:
-    """Where ``loc`` sits in the document, so that problems read from top to bottom."""
-    order = []
-    for part in loc:
-        if isinstance(document, dict) and part in document:
-            order.append(list(document).index(part))
-            document = document[part]
-        elif isinstance(document, list) and isinstance(part, int) and part < len(document):
-            order.append(part)
-            document = document[part]
-        else:
-            order.append(sys.maxsize)
-            break
-    return tuple(order)
-
-
 def parse_config(
     raw: object, environ: Mapping[str, str] | None = None, source: str | None = None
 ) -> Config:
@@ -697,13 +559,13 @@ def parse_config(
     """
     environ = os.environ if environ is None else environ
     if not isinstance(raw, dict):
-        raise ConfigError([f"(top level): {_show(raw)} is not a JSON object"], source)
+        raise ConfigError([f"(top level): {show(raw)} is not a JSON object"], source)
     merged, problems, env_paths = _apply_env(raw, environ)
     try:
         config = Config.model_validate(merged)
     except ValidationError as exc:
-        errors = sorted(exc.errors(include_url=False), key=lambda e: _file_order(merged, e["loc"]))
-        problems.extend(_format_error(e, env_paths) for e in errors)
+        errors = sorted(exc.errors(include_url=False), key=lambda e: file_order(merged, e["loc"]))
+        problems.extend(format_error(e, env_paths, Config, JobsConfig) for e in errors)
         raise ConfigError(problems, source) from None
     if problems:
         raise ConfigError(problems, source)
@@ -712,37 +574,6 @@ def parse_config(
 
 def _config_path(path: Path | None, environ: Mapping[str, str]) -> Path:
     return path or Path(environ.get(ENV_CONFIG) or DEFAULT_CONFIG_PATH)
-
-
-class _DuplicateKeysDict(dict[str, Any]):
-    """A JSON object that remembers the keys it saw more than once."""
-
-    duplicates: tuple[str, ...] = ()
-
-
-def _keep_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result = _DuplicateKeysDict(pairs)
-    counts = Counter(key for key, _ in pairs)
-    result.duplicates = tuple(key for key, count in counts.items() if count > 1)
-    return result
-
-
-def _duplicate_keys(value: object, loc: tuple[int | str, ...] = ()) -> list[str]:
-    """JSON keeps only the last of two equal keys; an operator almost never means that."""
-    problems: list[str] = []
-    if isinstance(value, _DuplicateKeysDict):
-        problems += [
-            f"{_json_path((*loc, key))}: appears more than once in the same object "
-            "(only the last would count; keep one)"
-            for key in value.duplicates
-        ]
-    if isinstance(value, dict):
-        for key, item in value.items():
-            problems += _duplicate_keys(item, (*loc, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            problems += _duplicate_keys(item, (*loc, index))
-    return problems
 
 
 def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
@@ -760,12 +591,12 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([f"cannot read the file: {exc}"], str(path)) from None
     try:
-        raw = json.loads(text, object_pairs_hook=_keep_duplicates)
+        raw = json.loads(text, object_pairs_hook=keep_duplicates)
     except json.JSONDecodeError as exc:
         raise ConfigError(
             [f"line {exc.lineno}, column {exc.colno}: invalid JSON: {exc.msg}"], str(path)
         ) from None
-    duplicates = _duplicate_keys(raw)
+    duplicates = duplicate_keys(raw)
     try:
         config = parse_config(raw, environ, str(path))
     except ConfigError as exc:
