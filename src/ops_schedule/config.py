@@ -81,8 +81,11 @@ DEFAULT_GRACE: dict[Cadence, timedelta] = {
     "weekly": timedelta(hours=48),
 }
 
-_HHMM = re.compile(r"(?P<h>[01]\d|2[0-3]):(?P<m>[0-5]\d)")
-_DURATION = re.compile(r"(?:(?P<d>\d+)d)?(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?(?:(?P<s>\d+)s)?")
+# [0-9], not \d: Python's \d also matches other scripts' digits, JSON Schema's does not.
+_HHMM = re.compile(r"(?P<h>[01][0-9]|2[0-3]):(?P<m>[0-5][0-9])")
+_DURATION = re.compile(
+    r"(?:(?P<d>[0-9]+)d)?(?:(?P<h>[0-9]+)h)?(?:(?P<m>[0-9]+)m)?(?:(?P<s>[0-9]+)s)?"
+)
 _DURATION_HELP = "a duration such as 90m, 6h, 2d or 1h30m"
 _ZONE_HELP = "an IANA time zone name such as Asia/Tokyo or UTC"
 _REPO = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
@@ -123,7 +126,11 @@ def format_duration(value: timedelta) -> str:
     return out or "0s"
 
 
-_DURATION_SCHEMA = {"type": "string", "minLength": 1, "pattern": r"^(\d+d)?(\d+h)?(\d+m)?(\d+s)?$"}
+_DURATION_SCHEMA = {
+    "type": "string",
+    "minLength": 1,
+    "pattern": r"^([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$",
+}
 
 Duration = Annotated[
     timedelta,
@@ -153,7 +160,7 @@ def _check_time_of_day(value: object) -> str:
 TimeOfDay = Annotated[
     str,
     BeforeValidator(_check_time_of_day),
-    WithJsonSchema({"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$"}),
+    WithJsonSchema({"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]$"}),
 ]
 
 
@@ -336,12 +343,16 @@ class SourcesConfig(_Model):
     )
 
 
+RepoName = Annotated[StrictStr, WithJsonSchema({"type": "string", "pattern": f"^{_REPO.pattern}$"})]
+ApiUrl = Annotated[StrictStr, WithJsonSchema({"type": "string", "pattern": f"^{_URL.pattern}$"})]
+
+
 class GitHubConfig(_Model):
-    repo: StrictStr | None = Field(
+    repo: RepoName | None = Field(
         None,
         description="owner/name of the repository of dashboardIssue; null: $GITHUB_REPOSITORY.",
     )
-    api_url: StrictStr = Field(
+    api_url: ApiUrl = Field(
         "https://api.github.com",
         alias="apiUrl",
         description="REST API base URL (GitHub Enterprise Server: https://HOST/api/v3).",
@@ -370,11 +381,16 @@ class GitHubConfig(_Model):
 
 
 class GraceConfig(_Model):
+    # The schema's defaults are written the way the file writes durations, not as ISO 8601.
     daily: Duration = Field(
-        DEFAULT_GRACE["daily"], description="Catch-up grace of daily jobs (less than 1d)."
+        DEFAULT_GRACE["daily"],
+        description="Catch-up grace of daily jobs (less than 1d).",
+        json_schema_extra={"default": format_duration(DEFAULT_GRACE["daily"])},
     )
     weekly: Duration = Field(
-        DEFAULT_GRACE["weekly"], description="Catch-up grace of weekly jobs (less than 7d)."
+        DEFAULT_GRACE["weekly"],
+        description="Catch-up grace of weekly jobs (less than 7d).",
+        json_schema_extra={"default": format_duration(DEFAULT_GRACE["weekly"])},
     )
 
     @field_validator("daily", "weekly")
