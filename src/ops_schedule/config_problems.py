@@ -1,6 +1,6 @@
 """Configuration problems as the operator reads them: ``path: value message``.
 
-pydantic's errors name Python types and internal classes; these helpers turn each one into a
+pydantic's errors name Python types and internal classes; this module turns each one into a
 line that names the JSON path, shows the bad value as JSON and says what is allowed.
 """
 
