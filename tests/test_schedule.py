@@ -261,7 +261,7 @@ def test_backoff_doubles_from_one_minute_and_is_capped_at_an_hour(failures, wait
 def test_a_grace_as_long_as_the_period_is_a_configuration_error():
     from ops_schedule.errors import ConfigError
 
-    with pytest.raises(ConfigError, match=r"catchUpGrace\.daily: '1d' must be"):
+    with pytest.raises(ConfigError, match=r'catchUpGrace\.daily: "24h" is not a catch-up grace'):
         parse_config({"catchUpGrace": {"daily": "24h"}}, {})
 
 
