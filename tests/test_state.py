@@ -198,7 +198,6 @@ def test_a_transaction_on_a_corrupt_file_keeps_it_aside_and_saves_a_fresh_state(
     assert len(caplog.records) == 1
 
 
-@pytest.mark.xfail(reason="the name carries the local time of `now` with a Z", strict=True)
 def test_the_name_of_a_corrupt_file_carries_the_time_in_utc(store: JsonStateStore):
     write_state(store, CORRUPT["garbage"])
 

@@ -353,7 +353,8 @@ class JsonStateStore:
                 problem = str(exc)
         if not move_corrupt:
             return None
-        aside = self.path.with_name(f"{STATE_FILE}.corrupt-{now.strftime('%Y%m%dT%H%M%S%fZ')}")
+        stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        aside = self.path.with_name(f"{STATE_FILE}.corrupt-{stamp}")
         self.path.replace(aside)
         log.warning(
             "state file %s could not be read (%s); moved it to %s and started from a fresh state",
