@@ -353,8 +353,7 @@ class JsonStateStore:
                 problem = str(exc)
         if not move_corrupt:
             return None
-        stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        aside = self.path.with_name(f"{STATE_FILE}.corrupt-{stamp}")
+        aside = self._aside_path(now)
         self.path.replace(aside)
         log.warning(
             "state file %s could not be read (%s); moved it to %s and started from a fresh state",
@@ -363,6 +362,17 @@ class JsonStateStore:
             aside.name,
         )
         return State()
+
+    def _aside_path(self, now: datetime) -> Path:
+        """A name for a corrupt copy that no earlier copy has (one tick passes one ``now``
+        to several reads, and a rename would silently replace an earlier copy)."""
+        stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        aside = self.path.with_name(f"{STATE_FILE}.corrupt-{stamp}")
+        number = 1
+        while aside.exists():  # under the state lock: no other store is choosing a name
+            number += 1
+            aside = self.path.with_name(f"{STATE_FILE}.corrupt-{stamp}-{number}")
+        return aside
 
     def _save(self, state: State, now: datetime) -> None:
         text = json.dumps(state.to_json(now), indent=2, ensure_ascii=False) + "\n"
