@@ -247,7 +247,6 @@ def test_leftover_temp_files_of_a_killed_save_do_not_break_loading_or_saving(
     assert store.load(NOW).job(DAILY).run_count == 2
 
 
-@pytest.mark.xfail(reason="temp files of killed saves pile up", strict=True)
 def test_a_save_removes_temp_files_left_by_killed_saves_but_not_fresh_ones(
     store: JsonStateStore,
 ):

@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import socket
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 STATE_VERSION = 1
 STATE_FILE = "schedule-state.json"
 DONE_PERIODS_KEPT = 8
+STALE_TEMP_SECONDS = 60  # a temp file this old belongs to a save that was killed
 
 JobStatus = Literal["ok", "fail", "skipped"]
 
@@ -375,11 +377,25 @@ class JsonStateStore:
         return aside
 
     def _save(self, state: State, now: datetime) -> None:
+        self._remove_stale_temp_files()
         text = json.dumps(state.to_json(now), indent=2, ensure_ascii=False) + "\n"
         try:
             atomic_write_text(self.path, text)
         except OSError as exc:
             raise StateError(f"cannot write {self.path}: {exc.strerror}") from None
+
+    def _remove_stale_temp_files(self) -> None:
+        """Remove the temp files of saves killed before their rename (called under the lock).
+
+        Every save holds the state lock, so none is in flight now; the age is a second guard.
+        File times are the filesystem's, so they are compared with the real clock.
+        """
+        cutoff = time.time() - STALE_TEMP_SECONDS
+        for leftover in self.state_dir.glob(f".{STATE_FILE}.*.tmp"):
+            with contextlib.suppress(OSError):
+                if leftover.stat().st_mtime < cutoff:
+                    leftover.unlink()
+                    log.info("removed %s, left by a save that was interrupted", leftover.name)
 
 
 def this_process() -> tuple[int, str]:
