@@ -156,7 +156,6 @@ def test_an_unusable_state_directory_is_a_state_error_naming_the_setting(tmp_pat
         pass
 
 
-@pytest.mark.xfail(reason="claim() lets the OSError escape", strict=True)
 def test_an_unusable_state_directory_is_a_state_error_when_claiming_too(tmp_path: Path):
     (tmp_path / "not-a-directory").write_text("", encoding="utf-8")
     store = JsonStateStore(tmp_path / "not-a-directory" / "state")

@@ -308,8 +308,11 @@ class JsonStateStore:
     @contextlib.contextmanager
     def claim(self, job: str) -> Iterator[bool]:
         """Hold the claim on ``job`` for the block; yields False if another process holds it."""
-        self._claims.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self._claims / f"{job}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self._claims.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self._claims / f"{job}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise self._unusable(exc) from None
         try:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -329,15 +332,18 @@ class JsonStateStore:
             self.state_dir.mkdir(parents=True, exist_ok=True)
             fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
-            raise StateError(
-                f"cannot use the state directory {self.state_dir}: {exc.strerror}; check that it "
-                "exists and is writable (config: stateDir)"
-            ) from None
+            raise self._unusable(exc) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield
         finally:
             os.close(fd)  # closing drops the lock
+
+    def _unusable(self, exc: OSError) -> StateError:
+        return StateError(
+            f"cannot use the state directory {self.state_dir}: {exc.strerror}; check that it "
+            "exists and is writable (config: stateDir)"
+        )
 
     def _read(self, now: datetime, *, move_corrupt: bool) -> State | None:
         try:
