@@ -77,7 +77,8 @@ class Running:
         started = _parse_time(raw.get("startedAt"))
         if started is None or not isinstance(raw.get("period"), str):
             return None
-        return cls(raw["period"], started, int(raw.get("pid") or 0), str(raw.get("host") or ""))
+        pid = _non_negative_int(raw.get("pid"))  # a hand-edited pid must not stop every load
+        return cls(raw["period"], started, pid, str(raw.get("host") or ""))
 
 
 _KNOWN = frozenset(
