@@ -192,3 +192,20 @@ def test_status_json_has_the_documented_keys(ops: Cli, capsys: pytest.CaptureFix
     ]
     assert all(set(documented) <= set(row) for row in weekly)
     assert document["timezone"] == "Asia/Tokyo"
+
+
+def test_run_with_an_unusable_state_directory_is_one_error_line_and_exit_1(
+    ops: Cli, capsys: pytest.CaptureFixture[str]
+):
+    register(ScriptedJob(DAILY))
+    (ops.root / "occupied").write_text("", encoding="utf-8")
+    document = raw_config(ops.root / "occupied")
+    ops.config.write_text(json.dumps(document), encoding="utf-8")
+
+    code, out, err = ops(capsys, "run")
+
+    assert (code, out) == (1, "")
+    assert err == (
+        f"Error: cannot use the state directory {ops.root / 'occupied' / 'state'}: Not a "
+        "directory; check that it exists and is writable (config: stateDir)\n"
+    )
