@@ -1,7 +1,8 @@
 """Small fake jobs and configs for the state, runner and process tests.
 
-Child processes started with the ``spawn`` method import this module by name, so everything a
-child runs lives here at module level and registers its own job in the child.
+Child processes import this module by name (they start from a fork server, not from a fork
+of the test), so everything a child runs lives here at module level and registers its own job
+in the child.
 """
 
 from __future__ import annotations
@@ -143,7 +144,7 @@ def read_state(state_root: Path) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- child processes
-# Each runs in a fresh interpreter (spawn): it registers its own job, then does its part.
+# Each runs in a process of its own: it registers its own job, then does its part.
 
 
 def child_runs_at_once(
