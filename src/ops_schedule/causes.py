@@ -25,6 +25,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import Literal
@@ -32,6 +33,7 @@ from typing import Literal
 __all__ = ["MAX_CAUSE_CHARS", "CauseCategory", "classify_cause", "normalize_reason"]
 
 MAX_CAUSE_CHARS = 200
+MAX_REASON_CHARS = 2000
 
 _QUOTED = re.compile(
     r"""(?<!\w)"[^"\n]{0,500}"(?!\w)"""
@@ -134,9 +136,14 @@ def _fold_number(match: re.Match[str], text: str) -> str:
     return "<n>"
 
 
+@functools.lru_cache(maxsize=4096)
 def normalize_reason(reason: str) -> str:
-    """The cause a reason stands for: lower case, volatile parts folded (see module doc)."""
-    text = unicodedata.normalize("NFKC", reason).casefold()
+    """The cause a reason stands for: lower case, volatile parts folded (see module doc).
+
+    Only the first :data:`MAX_REASON_CHARS` characters are read: the cause is cut to
+    :data:`MAX_CAUSE_CHARS` anyway, and the work stays bounded for a runaway message.
+    """
+    text = unicodedata.normalize("NFKC", reason[:MAX_REASON_CHARS]).casefold()
     text = _QUOTED.sub("<value>", text)
     text = _URL.sub("<url>", text)
     text = _EMAIL.sub("<email>", text)

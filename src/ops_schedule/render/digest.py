@@ -141,6 +141,7 @@ _TEXT: dict[Locale, dict[str, str]] = {
         "score": "Score (0–100)",
         "none": "No incidents in this window.",
         "none_previous": "Last week: {n} incidents.",
+        "none_previous_one": "Last week: 1 incident.",
         "no_causes": "No incident in this window lists a reason.",
         "more_components": "{n} more components not shown.",
         "malformed": "{n} malformed lines in the incident data were skipped.",
@@ -185,6 +186,7 @@ _TEXT: dict[Locale, dict[str, str]] = {
         "score": "スコア (0–100)",
         "none": "この期間のインシデントはありません。",
         "none_previous": "前週: {n} 件。",
+        "none_previous_one": "前週: 1 件。",
         "no_causes": "この期間のインシデントには原因の記載がありません。",
         "more_components": "ほか {n} 件のコンポーネントは省略しました。",
         "malformed": "インシデントデータの不正な行 {n} 行をスキップしました。",
@@ -468,8 +470,11 @@ def digest_markdown(digest: Digest, period: str, locale: Locale, zone: ZoneInfo)
     lines = _header(digest, period, locale, zone)
     if digest.empty:
         lines.append(text["none"])
-        if digest.previous.incidents:
-            lines.append(text["none_previous"].format(n=digest.previous.incidents))
+        before = digest.previous.incidents
+        if before:
+            lines.append(
+                text["none_previous_one" if before == 1 else "none_previous"].format(n=before)
+            )
         lines.extend(_footer(digest, locale))
         return "\n".join(lines) + "\n"
     lines.extend([f"### {text['summary']}", "", _summary_table(digest, locale), ""])
