@@ -65,6 +65,24 @@ def test_a_window_over_a_daylight_saving_change_keeps_local_wall_times():
     assert digest_window(window.start, LOS_ANGELES).end == window.start
 
 
+def test_a_window_over_the_spring_change_is_an_hour_shorter():
+    # Los Angeles springs forward on 2026-03-08 (02:00 PST -> 03:00 PDT).
+    window = digest_window(datetime(2026, 3, 9, 9, 20, tzinfo=LOS_ANGELES), LOS_ANGELES)
+    assert window.start.isoformat() == "2026-03-02T17:20:00+00:00"  # 09:20 PST
+    assert window.end - window.start == timedelta(hours=167)
+
+
+def test_a_window_starting_in_the_spring_gap_starts_at_the_first_instant_after_it():
+    window = digest_window(datetime(2026, 3, 15, 2, 30, tzinfo=LOS_ANGELES), LOS_ANGELES)
+    assert window.start.isoformat() == "2026-03-08T10:00:00+00:00"  # 03:00 PDT
+    assert window.end.isoformat() == "2026-03-15T09:30:00+00:00"
+
+
+def test_a_window_starting_in_the_autumn_fold_starts_at_its_first_occurrence():
+    window = digest_window(datetime(2026, 11, 8, 1, 30, tzinfo=LOS_ANGELES), LOS_ANGELES)
+    assert window.start.isoformat() == "2026-11-01T08:30:00+00:00"  # 01:30 PDT, not PST
+
+
 def test_an_incident_last_seen_exactly_at_the_start_belongs_to_the_window():
     assert in_window(
         incident("a", first=WINDOW.start - timedelta(days=2), last=WINDOW.start), WINDOW

@@ -136,14 +136,18 @@ def _fold_number(match: re.Match[str], text: str) -> str:
     return "<n>"
 
 
-@functools.lru_cache(maxsize=4096)
 def normalize_reason(reason: str) -> str:
     """The cause a reason stands for: lower case, volatile parts folded (see module doc).
 
     Only the first :data:`MAX_REASON_CHARS` characters are read: the cause is cut to
     :data:`MAX_CAUSE_CHARS` anyway, and the work stays bounded for a runaway message.
     """
-    text = unicodedata.normalize("NFKC", reason[:MAX_REASON_CHARS]).casefold()
+    return _normalize(reason[:MAX_REASON_CHARS])
+
+
+@functools.lru_cache(maxsize=4096)  # the same reasons recur across incidents and weeks
+def _normalize(reason: str) -> str:
+    text = unicodedata.normalize("NFKC", reason).casefold()
     text = _QUOTED.sub("<value>", text)
     text = _URL.sub("<url>", text)
     text = _EMAIL.sub("<email>", text)

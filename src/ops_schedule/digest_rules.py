@@ -66,7 +66,27 @@ def digest_window(end: datetime, zone: ZoneInfo) -> Window:
     local_end = end.astimezone(zone)
     # Aware arithmetic with one tzinfo is wall-clock arithmetic; the offset is recomputed.
     local_start = (local_end - timedelta(days=WINDOW_DAYS)).replace(fold=0)
-    return Window(start=local_start.astimezone(UTC), end=end.astimezone(UTC))
+    return Window(start=_instant_of(local_start, zone), end=end.astimezone(UTC))
+
+
+def _instant_of(wall: datetime, zone: ZoneInfo) -> datetime:
+    """The UTC instant of a local wall time, with the scheduler's DST policy: an ambiguous time
+    (autumn) is its first occurrence; a time that does not exist (spring gap) becomes the first
+    instant after the gap."""
+    first = wall.replace(fold=0).astimezone(UTC)
+    if first.astimezone(zone).replace(tzinfo=None) == wall.replace(tzinfo=None, fold=0):
+        return first
+    # In a gap, fold=1 reads the wall time with the later offset (an instant before the change)
+    # and fold=0 with the earlier one (after it); the change lies between. Bisect to the second.
+    low, high = wall.replace(fold=1).astimezone(UTC), first
+    after = first.astimezone(zone).utcoffset()
+    while high - low > timedelta(seconds=1):
+        middle = low + (high - low) / 2
+        if middle.astimezone(zone).utcoffset() == after:
+            high = middle
+        else:
+            low = middle
+    return high.replace(microsecond=0)
 
 
 def previous_window(window: Window, zone: ZoneInfo) -> Window:
