@@ -8,18 +8,18 @@
 2. Quoted values (``"…"``, ``'…'``, backticks, ``“…”``, ``「…」``) → ``<value>``.
 3. URLs → ``<url>``; e-mail addresses → ``<email>``.
 4. Timestamps (ISO-8601 dates and times, clock times) → ``<time>``.
-5. UUIDs → ``<id>``; ``0x``-prefixed hex → ``<hex>``; other id-shaped tokens (8+ characters
-   of letters, digits, ``_`` or ``-`` holding at least two digits and a letter, or 8+ hex
-   digits) → ``<id>``.
+5. UUIDs → ``<id>``; ``0x``-prefixed hex → ``<hex>``.
 6. IPv4 and IPv6 addresses, with an optional port → ``<ip>``.
 7. Host names (a dotted name ending in a common top-level or internal domain, or with a digit in
-   a label, and ``localhost``), with an optional port → ``<host>``.
+   its first label, and ``localhost``), with an optional port → ``<host>``.
 8. File system paths (``/var/log/x``, ``./x``, ``~/x``, ``C:\\x``) → ``<path>``.
-9. Numbers with a unit → ``<n>`` and the unit's short form (``5000 ms``, ``3012ms``,
-   ``3 seconds`` → ``<n>ms``, ``<n>ms``, ``<n>s``); HTTP status codes after ``http``,
-   ``status``, ``code`` or ``returned`` are kept (``http 429`` and ``http 503`` are different
-   causes); every other number → ``<n>``.
-10. Runs of whitespace → one space; surrounding spaces and trailing ``.``, ``:``, ``;``, ``,``
+9. Other id-shaped tokens (8+ characters of letters, digits, ``_`` or ``-`` holding at least two
+   digits and a letter, or 8+ hex digits) → ``<id>``.
+10. Numbers with a unit → ``<n>`` and the unit's short form (``5000 ms``, ``3012ms``,
+    ``3 seconds`` → ``<n>ms``, ``<n>ms``, ``<n>s``); HTTP status codes after ``http``,
+    ``status``, ``code`` or ``returned`` are kept (``http 429`` and ``http 503`` are different
+    causes); digits inside a name (``oauth2``, ``s3``) are kept; every other number → ``<n>``.
+11. Runs of whitespace → one space; surrounding spaces and trailing ``.``, ``:``, ``;``, ``,``
     are dropped. Very long reasons are cut to :data:`MAX_CAUSE_CHARS`.
 """
 
@@ -30,7 +30,13 @@ import re
 import unicodedata
 from typing import Literal
 
-__all__ = ["MAX_CAUSE_CHARS", "CauseCategory", "classify_cause", "normalize_reason"]
+__all__ = [
+    "MAX_CAUSE_CHARS",
+    "MAX_REASON_CHARS",
+    "CauseCategory",
+    "classify_cause",
+    "normalize_reason",
+]
 
 MAX_CAUSE_CHARS = 200
 MAX_REASON_CHARS = 2000
