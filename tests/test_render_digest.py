@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from ops_schedule.digest_rules import build_digest
@@ -245,3 +247,62 @@ def test_a_huge_week_stays_under_the_comment_limit_and_valid():
 )
 def test_a_code_span_shows_any_text_literally(text, span):
     assert code_span(text) == span
+
+
+REASONS = st.sampled_from(
+    [
+        "timeout after 3012ms",
+        "Timeout after 5000 ms",
+        "HTTP 429 Too Many Requests",
+        "connection refused to 10.0.0.7:5432",
+        "unknown tool 'x'",
+        "flux capacitor misaligned",
+        "",
+    ]
+)
+
+
+@st.composite
+def incidents(draw):
+    first = draw(
+        st.datetimes(
+            min_value=datetime(2026, 11, 1),
+            max_value=datetime(2026, 11, 30),
+            timezones=st.just(UTC),
+        )
+    )
+    return Incident(
+        key=draw(st.text(min_size=1, max_size=5)),
+        first_seen=first,
+        last_seen=first + draw(st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=9))),
+        status=draw(st.sampled_from(["active", "resolved", "suppressed"])),
+        severity=draw(st.sampled_from(["critical", "warn", "info", "ok"])),
+        occurrence_count=draw(st.integers(0, 50)),
+        top_reasons=tuple(draw(st.lists(REASONS, max_size=3))),
+        affected_components=tuple(draw(st.lists(st.sampled_from("abcde"), max_size=3))),
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(incidents(), max_size=25))
+def test_any_set_of_incidents_gives_a_consistent_valid_digest(generated):
+    digest = build_digest(generated, END, TOKYO)
+    data = digest_json(digest, JOB, "2026-W48", "en", "Asia/Tokyo")
+    jsonschema.validate(data, SCHEMA)
+    total = data["summary"]["totalIncidents"]
+    assert total == sum(data["summary"][s] for s in ("critical", "warn", "info", "ok"))
+    assert total == sum(data["summary"][s] for s in ("active", "resolved", "suppressed"))
+    counts = [c["count"] for c in data["topCauses"]]
+    assert counts == sorted(counts, reverse=True)
+    assert all(0 < c <= total for c in counts)
+    assert all(sum(c["severity"].values()) == c["count"] for c in data["topCauses"])
+    assert sorted(x for p in data["proposals"] for x in p["causes"]) == sorted(
+        c["cause"] for c in data["topCauses"]
+    )
+    scores = [c["score"] for c in data["componentHealth"]]
+    assert scores == sorted(scores)
+    for locale in ("en", "ja"):
+        markdown = digest_markdown(digest, "2026-W48", locale, TOKYO)
+        expected = 0 if total == 0 else 1 + bool(counts) + bool(scores)
+        assert len(tables(markdown)) == expected
+        assert "\n\n\n" not in markdown

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -20,6 +21,7 @@ CELL_EXAMPLE_CHARS = 120
 COMPONENTS_IN_CELL = 5
 COMPONENTS_IN_ACTION = 3
 COMPONENT_ROWS = 20
+_BLANK_RUNS = re.compile(r"\n{3,}")
 
 _ACTIONS: dict[Locale, dict[CauseCategory, str]] = {
     "en": {
@@ -487,5 +489,5 @@ def digest_markdown(digest: Digest, period: str, locale: Locale, zone: ZoneInfo)
     if digest.components:
         lines.extend([f"### {text['health']}", "", *_health_table(digest, locale)])
     lines.extend(_footer(digest, locale))
-    markdown = "\n".join(lines).rstrip("\n") + "\n"
+    markdown = _BLANK_RUNS.sub("\n\n", "\n".join(lines)).rstrip("\n") + "\n"
     return cut_lines(markdown, MAX_REPORT_CHARS, text["cut"])
