@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from ops_schedule.causes import CauseCategory, classify_cause, normalize_reason
 from ops_schedule.incidents import Incident, Severity
+from ops_schedule.schedule import local_to_utc
 
 __all__ = [
     "TOP_CAUSES",
@@ -61,32 +62,13 @@ def digest_window(end: datetime, zone: ZoneInfo) -> Window:
 
     The start is the same local wall-clock time 7 days earlier, so consecutive weekly windows
     meet exactly even when a daylight-saving change falls inside one of them (that window is
-    then 167 or 169 hours long).
+    then 167 or 169 hours long). A start in a DST gap or fold follows the scheduler's policy.
     """
     local_end = end.astimezone(zone)
-    # Aware arithmetic with one tzinfo is wall-clock arithmetic; the offset is recomputed.
-    local_start = (local_end - timedelta(days=WINDOW_DAYS)).replace(fold=0)
-    return Window(start=_instant_of(local_start, zone), end=end.astimezone(UTC))
-
-
-def _instant_of(wall: datetime, zone: ZoneInfo) -> datetime:
-    """The UTC instant of a local wall time, with the scheduler's DST policy: an ambiguous time
-    (autumn) is its first occurrence; a time that does not exist (spring gap) becomes the first
-    instant after the gap."""
-    first = wall.replace(fold=0).astimezone(UTC)
-    if first.astimezone(zone).replace(tzinfo=None) == wall.replace(tzinfo=None, fold=0):
-        return first
-    # In a gap, fold=1 reads the wall time with the later offset (an instant before the change)
-    # and fold=0 with the earlier one (after it); the change lies between. Bisect to the second.
-    low, high = wall.replace(fold=1).astimezone(UTC), first
-    after = first.astimezone(zone).utcoffset()
-    while high - low > timedelta(seconds=1):
-        middle = low + (high - low) / 2
-        if middle.astimezone(zone).utcoffset() == after:
-            high = middle
-        else:
-            low = middle
-    return high.replace(microsecond=0)
+    start_day = local_end.date() - timedelta(days=WINDOW_DAYS)
+    # The scheduler's DST policy: a gap gives the first instant after it, a fold its first time.
+    start = local_to_utc(start_day, local_end.time(), zone)
+    return Window(start=start, end=end.astimezone(UTC))
 
 
 def previous_window(window: Window, zone: ZoneInfo) -> Window:
