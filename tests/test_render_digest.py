@@ -63,8 +63,10 @@ def tables(markdown: str) -> list[tuple[list[str], list[list[str]]]]:
             in_head = token.type == "thead_open"
         elif token.type == "tr_open":
             row = []
+        elif token.type == "tr_close" and in_head:
+            found[-1][0].extend(row)
         elif token.type == "tr_close":
-            (found[-1][0].extend(row) if in_head else found[-1][1].append(row))
+            found[-1][1].append(row)
         elif token.type == "inline" and in_table:
             row.append(token.content)
     return found
