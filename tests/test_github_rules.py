@@ -11,6 +11,7 @@ from ops_schedule.errors import SinkError
 from ops_schedule.sinks.comment import (
     MAX_COMMENT_CHARS,
     carries_marker,
+    comment_size,
     compose,
     marker,
     same_body,
@@ -94,6 +95,16 @@ def test_a_cut_inside_a_code_block_closes_it_before_the_note():
     assert head.count("```") == 2
 
 
+def test_an_emoji_beyond_the_basic_plane_counts_twice():
+    assert comment_size("日本") == 2
+    assert comment_size("\N{LARGE RED CIRCLE}") == 2
+
+    text = compose(MARK, "\N{LARGE RED CIRCLE} down\n" * 20_000, HINT)
+
+    assert MAX_COMMENT_CHARS - 10 <= comment_size(text) <= MAX_COMMENT_CHARS
+    assert len(text) < comment_size(text) - 8000  # every line's circle counted twice
+
+
 def test_one_huge_line_is_cut_mid_line_and_still_starts_with_the_marker():
     text = compose(MARK, "y" * 100_000, HINT)
 
@@ -106,9 +117,9 @@ def test_one_huge_line_is_cut_mid_line_and_still_starts_with_the_marker():
 def test_a_composed_comment_never_exceeds_the_limit_and_starts_with_the_marker(body, limit):
     text = compose(MARK, body, HINT, limit=limit)
 
-    assert len(text) <= limit
+    assert comment_size(text) <= limit
     assert carries_marker(text, MARK)
-    if len(MARK) + 1 + len(body) <= limit:
+    if comment_size(f"{MARK}\n{body}") <= limit:
         assert text == f"{MARK}\n{body}"
     else:
         assert HINT in text

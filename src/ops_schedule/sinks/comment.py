@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 
 # GitHub rejects an issue comment whose body is longer than this (422 "body is too long").
+# Sizes are counted in UTF-16 code units (an emoji outside the BMP counts twice): the strictest
+# reading of "characters", so a comment that fits here fits however GitHub counts.
 MAX_COMMENT_CHARS = 65_536
 
 _NAME = re.compile(r"[A-Za-z0-9_.:+-]+")
@@ -48,29 +50,48 @@ def trim_note(total_chars: int, archive_hint: str) -> str:
     )
 
 
+def comment_size(text: str) -> int:
+    """Length in UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _longest_prefix(text: str, units: int) -> int:
+    """The largest ``n`` such that ``text[:n]`` is at most ``units`` long."""
+    if comment_size(text) <= units:
+        return len(text)
+    size = 0
+    for index, char in enumerate(text):
+        size += 2 if ord(char) > 0xFFFF else 1  # noqa: PLR2004 - beyond the BMP
+        if size > units:
+            return index
+    return len(text)  # pragma: no cover - the size check above returned already
+
+
 def compose(mark: str, body: str, archive_hint: str, limit: int = MAX_COMMENT_CHARS) -> str:
-    """The comment text: marker line, then ``body``, cut to ``limit`` characters if needed.
+    """The comment text: marker line, then ``body``, cut to ``limit`` if needed.
 
     A body that does not fit is cut at the last line boundary that leaves room for a note
     pointing to the archived file; a code block left open by the cut (a Mermaid chart, say)
-    is closed so the note renders as text. The result is never longer than ``limit``.
+    is closed so the note renders as text. The result never exceeds ``limit``
+    (:func:`comment_size`) and always starts with the marker.
     """
     text = f"{mark}\n{body}"
-    if len(text) <= limit:
+    if comment_size(text) <= limit:
         return text
     note = trim_note(len(text), archive_hint)
-    room = limit - len(note)
-    kept = text[: max(room, 0) + 1]  # one more: the cut may fall exactly on a line end
+    room = limit - comment_size(note)
+    kept = text[: _longest_prefix(text, room) + 1]  # one more: the cut may fall on a line end
     while True:
         cut = kept.rfind("\n")
         if cut <= len(mark):
             # Not even one whole line fits (one huge line, or a very long archive path): cut
             # mid-line. The marker still comes first, so the run is found again.
-            return (text[: max(room, len(mark))] + note)[:limit]
+            cut_text = text[: max(_longest_prefix(text, room), len(mark))] + note
+            return cut_text[: _longest_prefix(cut_text, limit)]
         kept = kept[:cut]
         fence = _open_fence(kept)
         closing = f"\n{fence}" if fence else ""
-        if len(kept) + len(closing) + len(note) <= limit:
+        if comment_size(kept) + comment_size(closing) + comment_size(note) <= limit:
             return kept + closing + note
 
 
