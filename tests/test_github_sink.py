@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
+import socket
 
 import httpx
 import pytest
@@ -303,13 +303,16 @@ def test_a_wrong_issue_number_is_reported_as_such(fake_github, github_token):
         sink.post(JOB, PERIOD, REPORT, HINT)
 
 
-def test_an_unreachable_api_fails_as_transient_within_the_budget(github_token, tmp_path: Path):
+def test_an_unreachable_api_fails_as_transient_within_the_budget(github_token):
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     waits: list[float] = []
     sink = GitHubSink(
         repo="acme/proxy",
         issue=7,
         token=github_token,
-        api_url="http://127.0.0.1:9",  # discard port: nothing listens
+        api_url=f"http://127.0.0.1:{port}",
         timeout=TIMEOUT,
         max_retry_seconds=5,
         on_wait=waits.append,
