@@ -361,3 +361,15 @@ def test_the_token_appears_in_no_log_record_message_or_repr(
         texts += [record.getMessage(), repr(record.args), repr(record.__dict__)]
     assert all(github_token not in text for text in texts)
     assert all(github_token[4:] not in text for text in texts)
+
+
+def test_retries_stop_after_the_most_attempts_even_with_budget_left(fake_github, github_token):
+    waits: list[float] = []
+    fake_github.fail_next("429", 100, retry_after=1)
+
+    with pytest.raises(SinkError, match="still failing after 25 attempts"):
+        sink_for(fake_github, github_token, waits).post(JOB, PERIOD, REPORT, HINT)
+
+    assert len(fake_github.requests) == 25
+    assert waits == [1.0] * 24
+    assert fake_github.comments == []

@@ -258,6 +258,11 @@ class GitHubSink:
             if not isinstance(exc, Transient):
                 return False
             budget.failures += 1
+            if budget.failures >= MAX_ATTEMPTS:
+                budget.give_up = (
+                    f"GitHub still failing after {budget.failures} attempts: {exc.problem}"
+                )
+                return False
             wait = retry_wait(exc, budget.failures, random.random())  # noqa: S311 - jitter
             remaining = budget.remaining()
             if wait > remaining:
