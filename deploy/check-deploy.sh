@@ -7,7 +7,11 @@
 #   5. the Kubernetes manifests parse as YAML (where PyYAML is available).
 # Needs the package registries (pip installs the dependencies); CI does not run it.
 set -eu
-python=${PYTHON:-python3}
+# The image runs Python 3.12: install with it when this machine has it.
+if [ -z "${DEPLOY_PYTHON:-}" ] && python3.12 -c '' >/dev/null 2>&1; then
+    DEPLOY_PYTHON=python3.12
+fi
+python=${DEPLOY_PYTHON:-${PYTHON:-python3}}
 root=$(pwd)
 work=$(mktemp -d)
 loop_pid=
@@ -31,6 +35,7 @@ OPS_SCHEDULE_ENV_FILE=.env.ops.example \
 echo "ok: the compose file is valid"
 
 step "install: deploy/install.sh into a fresh venv (the Dockerfile's recipe)"
+"$python" --version
 sh deploy/install.sh "$work/venv" "$root" "$python"
 
 step "container: ops-schedule loop, then ops-schedule health (the image's CMD and HEALTHCHECK)"
