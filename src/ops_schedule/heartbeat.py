@@ -9,6 +9,7 @@ the service healthy for up to ``busy_limit``; a tick stuck for longer than that 
 from __future__ import annotations
 
 import json
+import math
 import os
 import socket
 from dataclasses import asdict, dataclass, replace
@@ -185,8 +186,9 @@ def _process_may_be_alive(heartbeat: Heartbeat) -> bool:
 
 
 def _seconds(value: float | timedelta) -> str:
+    # Whole seconds, rounded down: "5 s ago" until a full sixth second has passed.
     seconds = value.total_seconds() if isinstance(value, timedelta) else value
-    return f"{seconds:.0f}"
+    return str(math.floor(seconds))
 
 
 def _iso(moment: datetime) -> str:
