@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+import socket
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -121,3 +122,20 @@ def test_the_endpoint_closes_its_socket(tmp_path: Path):
     server.close()
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=2)
+
+
+def test_a_metrics_port_in_use_is_a_one_line_error(tmp_path: Path, capsys):
+    from ops_schedule.cli import main
+
+    (tmp_path / "c.json").write_text('{"stateDir": "state"}', encoding="utf-8")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(SystemExit) as exit_info:
+            main(["--config", str(tmp_path / "c.json"), "loop", "--metrics-port", str(port)])
+    assert exit_info.value.code == 1
+    assert capsys.readouterr().err == (
+        f"Error: cannot serve metrics on 127.0.0.1:{port}: Address already in use\n"
+    )
+    assert not (tmp_path / "state" / "heartbeat.json").exists()

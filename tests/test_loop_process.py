@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -105,6 +106,13 @@ def test_sigterm_between_ticks_stops_the_loop_at_once_with_the_heartbeat_saved(t
     state = json.loads((tmp_path / "state" / "schedule-state.json").read_text(encoding="utf-8"))
     assert DAILY in state["jobs"]
     assert "SIGTERM: stopping after the tick in flight" in stderr
+    # One line per event, stamped in UTC.
+    assert re.search(
+        r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z INFO ops_schedule: loop started: enabled, "
+        r"zone UTC",
+        stderr,
+        re.MULTILINE,
+    )
 
 
 def test_sigterm_during_a_job_lets_the_job_finish_and_records_it(tmp_path, spawn):

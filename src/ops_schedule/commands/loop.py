@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 import threading
+import time
 
 import click
 
@@ -58,24 +59,29 @@ def loop(app: AppContext, interval: float, metrics_port: int | None, metrics_hos
       ops-schedule loop --interval 30 --metrics-port 9464
     """
     config = app.config()  # an invalid config at start is an error (exit 2), not a retry
-    handler = _configure_logging(app.log_format, app.redactor)
-    stop = threading.Event()
-    restore = install_stop_handlers(stop)
     metrics = server = None
     if metrics_port is not None:
         metrics = Metrics(JOB_NAMES)
-        server = serve_metrics(metrics, metrics_port, metrics_host)
-    if server is not None:
-        log.info("metrics on http://%s:%d/metrics", server.host, server.port)
-    switch = "enabled" if config.enabled else "disabled (global switch off)"
-    log.info(
-        "loop started: %s, zone %s, interval %gs, state %s",
-        switch,
-        config.timezone,
-        interval,
-        config.state_dir,
-    )
+        try:
+            server = serve_metrics(metrics, metrics_port, metrics_host)
+        except OSError as exc:
+            raise click.ClickException(
+                f"cannot serve metrics on {metrics_host}:{metrics_port}: {exc.strerror or exc}"
+            ) from None
+    handler = _configure_logging(app.log_format, app.redactor)
+    stop = threading.Event()
+    restore = install_stop_handlers(stop)
     try:
+        if server is not None:
+            log.info("metrics on http://%s:%d/metrics", server.host, server.port)
+        switch = "enabled" if config.enabled else "disabled (global switch off)"
+        log.info(
+            "loop started: %s, zone %s, interval %gs, state %s",
+            switch,
+            config.timezone,
+            interval,
+            config.state_dir,
+        )
         run_loop(
             lambda: load_config(app.config_path),
             clock=utc_now,
@@ -87,11 +93,12 @@ def loop(app: AppContext, interval: float, metrics_port: int | None, metrics_hos
     except LoopAbandoned as exc:
         log.warning("loop stopped: %s; the interrupted run is recorded", exc)
         return 128 + exc.signum
+    else:
+        log.info("loop stopped")
     finally:
         restore()
         if server is not None:
             server.close()
-        log.info("loop stopped")
         log.removeHandler(handler)
     return EXIT_OK
 
@@ -110,11 +117,19 @@ class _RedactingFilter(logging.Filter):
         return True
 
 
-class _JsonFormatter(logging.Formatter):
+class _UtcFormatter(logging.Formatter):
+    """Times in UTC, ISO 8601 with milliseconds: ``2026-11-26T00:00:00.123Z``."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        stamp = time.strftime(datefmt or "%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+        return f"{stamp}.{int(record.msecs):03d}Z"
+
+
+class _JsonFormatter(_UtcFormatter):
     def format(self, record: logging.LogRecord) -> str:
         return json.dumps(
             {
-                "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+                "time": self.formatTime(record),
                 "level": record.levelname.lower(),
                 "logger": record.name,
                 "message": record.getMessage(),
@@ -130,7 +145,7 @@ def _configure_logging(log_format: str, redactor: Redactor) -> logging.Handler:
     if log_format == "json":
         handler.setFormatter(_JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(_UtcFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     log.addHandler(handler)
     log.setLevel(logging.INFO)
     return handler
