@@ -316,3 +316,44 @@ def test_each_tick_feeds_the_metrics(tmp_path):
     assert value("ops_schedule_tick_duration_seconds_count") == 2
     assert value("ops_schedule_tick_duration_seconds_sum") == 6
     assert value("ops_schedule_next_run_timestamp_seconds", {"job": DAILY}) == next_run.timestamp()
+
+
+def test_with_the_real_runner_a_job_starts_exactly_at_its_scheduled_instant(tmp_path, monkeypatch):
+    from zoneinfo import ZoneInfo
+
+    from ops_schedule import runner
+    from ops_schedule.jobs import JobContext, Skipped
+    from ops_schedule.service import default_runtime
+
+    started: list[datetime] = []
+
+    class RecordingJob:
+        name = DAILY
+
+        def build(self, ctx: JobContext) -> Skipped:
+            started.append(ctx.now)
+            return Skipped("nothing to report")
+
+    monkeypatch.setattr(runner, "get_job", lambda _name: RecordingJob())
+    config = parse_config(
+        {
+            "enabled": True,
+            "timezone": "Asia/Tokyo",
+            "stateDir": str(tmp_path / "state"),
+            "outputDir": str(tmp_path / "reports"),
+            "jobs": {DAILY: {"enabled": True, "at": "09:00"}},
+        },
+        {},
+    )
+    tokyo = ZoneInfo("Asia/Tokyo")
+    world = FakeWorld(now=datetime(2026, 11, 26, 8, 59, 20, tzinfo=tokyo).astimezone(UTC))
+    run_loop(
+        lambda: config,
+        clock=world.clock,
+        stop=world.stop,
+        runtime=default_runtime(world.clock),
+        waiter=world.wait,
+        max_ticks=4,
+    )
+    assert started == [datetime(2026, 11, 26, 9, 0, tzinfo=tokyo)]
+    assert world.sleeps[0] == 40.0  # woke at 09:00:00 sharp, not at the next minute tick
