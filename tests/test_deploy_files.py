@@ -138,7 +138,7 @@ def test_the_installed_console_script_passes_the_health_check_on_a_fresh_heartbe
         "deploy/check-deploy.sh",
     ],
 )
-def test_deployment_files_name_no_machine_of_ours(name):
+def test_deployment_files_name_no_home_directories(name):
     text = read(name)
-    assert "/work/" not in text
+    assert "/Users/" not in text
     assert "/home/" not in text
