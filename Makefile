@@ -33,5 +33,10 @@ test: lint typecheck
 	TZ=America/Los_Angeles $(BIN)/python -m pytest
 	TZ=UTC $(BIN)/python -m pytest -q -m "not slow"
 
+# Deployment files: Compose (docker-compose v1.29), a fresh-venv install as in the Dockerfile
+# plus `loop`/`health`, the systemd unit, the Kubernetes manifests. Needs the package registries.
+check-deploy:
+	PYTHON=$(PYTHON) sh deploy/check-deploy.sh
+
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache demo-run
