@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -17,6 +18,7 @@ from ops_schedule.commands.run import run
 from ops_schedule.commands.status import status
 from ops_schedule.config import (
     DEFAULT_CONFIG_PATH,
+    JOB_NAMES,
     SCHEMA_PATH,
     config_exists,
     config_warnings,
@@ -25,6 +27,7 @@ from ops_schedule.config import (
 )
 from ops_schedule.errors import ConfigError, OpsScheduleError
 from ops_schedule.redaction import build_redactor
+from ops_schedule.sinks.github import posting_problems
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -85,8 +88,14 @@ def validate(app: AppContext, config_path: Path | None) -> None:
     else:
         app.say(f"{path}: valid")
     warnings = config_warnings(config)
-    # Checks that need the environment as well as the file (GITHUB_TOKEN set, repository known
-    # for the jobs that post) add their warnings here.
+    # Posting also needs the environment (GITHUB_TOKEN, GITHUB_REPOSITORY); the file-only
+    # problem of a missing dashboardIssue is already in config_warnings.
+    warnings.extend(
+        problem
+        for name in JOB_NAMES
+        for problem in posting_problems(config, os.environ, name)
+        if "dashboardIssue is not set" not in problem
+    )
     for warning in warnings:
         app.say(f"warning: {warning}")
 
