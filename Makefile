@@ -38,5 +38,10 @@ test: lint typecheck
 check-deploy:
 	PYTHON=$(PYTHON) sh deploy/check-deploy.sh
 
+# The report engine's benchmark (several minutes; not part of `make test`).
+# Smaller and faster: make bench BENCH_ARGS=--quick; a subset: BENCH_ARGS="--cases ab".
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache demo-run
