@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from ops_schedule.config import Config, load_config
+from ops_schedule.output import current_redactor, use_redactor
 from ops_schedule.redaction import Redactor, build_redactor
 
 EXIT_OK, EXIT_JOB_FAILED, EXIT_USAGE = 0, 1, 2
@@ -31,14 +32,14 @@ class AppContext:
             self._redactor = build_redactor(
                 self._config.redaction.patterns, self._config.redaction.placeholder
             )
+            # From here on stdout, stderr, log lines and error lines use the configured one.
+            use_redactor(self._redactor)
         return self._config
 
     @property
     def redactor(self) -> Redactor:
         # Before (or without) a valid config the built-in redactor still guards output.
-        if self._redactor is None:
-            self._redactor = build_redactor()
-        return self._redactor
+        return self._redactor or current_redactor()
 
     def say(self, text: str, *, err: bool = False) -> None:
         """Print through the redactor: nothing reaches the terminal unredacted."""
