@@ -2,7 +2,8 @@
 
 A secret must not escape because it was split between two pieces, so only complete lines are
 redacted and emitted, and the lines of a PEM private key block are held back until the block's
-``END`` line (or until ``max_hold`` characters are waiting) so the block is removed whole.
+``END`` line so the block is removed whole. A block that does not end within ``max_hold``
+characters is emitted as one placeholder, and its remaining body lines are dropped.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from ops_schedule.redaction.redactor import Redactor
 
 _PEM_BEGIN = re.compile(r"-----BEGIN[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----")
 _PEM_END = re.compile(r"-----END[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----")
+# A line of a key block's body: base64, or a header such as "Proc-Type: 4,ENCRYPTED".
+_PEM_BODY = re.compile(r"[A-Za-z0-9+/=:,. -]*")
 DEFAULT_MAX_HOLD = 1 << 20
 
 
@@ -23,7 +26,7 @@ class StreamRedactor:
     redactor once the configuration has loaded).
     """
 
-    __slots__ = ("_pending", "counts", "max_hold", "redactor")
+    __slots__ = ("_in_block", "_pending", "counts", "max_hold", "redactor")
 
     def __init__(
         self, redactor: Redactor, max_hold: int = DEFAULT_MAX_HOLD, *, count: bool = False
@@ -33,6 +36,7 @@ class StreamRedactor:
         # With ``count``: how many secrets of each format went through.
         self.counts: dict[str, int] | None = {} if count else None
         self._pending = ""
+        self._in_block = False  # dropping the rest of a block too long to hold
 
     @property
     def holding(self) -> bool:
@@ -42,14 +46,21 @@ class StreamRedactor:
     def feed(self, text: str) -> str:
         """Take ``text``; return the redacted complete lines that can go out now."""
         self._pending += text
+        self._drop_block_body()
         return self._emit(self._ready(partial=False))
 
     def flush(self) -> str:
         """Return what can go out now, an unfinished last line included (not an open block)."""
+        if self._in_block:
+            return ""
         return self._emit(self._ready(partial=True))
 
     def close(self) -> str:
         """Return everything still held, redacted (end of input)."""
+        self._pending += "\n"  # the last line is complete now
+        self._drop_block_body()
+        self._pending = self._pending[:-1]
+        self._in_block = False
         return self._emit(len(self._pending))
 
     def _emit(self, cut: int) -> str:
@@ -64,15 +75,33 @@ class StreamRedactor:
     def _ready(self, *, partial: bool) -> int:
         pending = self._pending
         cut = len(pending) if partial else pending.rfind("\n") + 1
-        if len(pending) > self.max_hold:
-            return cut
-        if "PRIVATE KEY" not in pending:
-            return cut
+        if self._in_block or "PRIVATE KEY" not in pending:
+            return 0 if self._in_block else cut
         block = _open_block(pending)
         if block is None:
             return cut
+        if len(pending) > self.max_hold:
+            # Too long to hold: let it go (the redactor removes what it has of the block) and
+            # drop the body lines that follow, up to and including the END line.
+            self._in_block = True
+            return cut
         # Hold from the start of the line that opens the block.
         return min(cut, pending.rfind("\n", 0, block) + 1)
+
+    def _drop_block_body(self) -> None:
+        while self._in_block:
+            newline = self._pending.find("\n")
+            if newline < 0:
+                return
+            line = self._pending[: newline + 1]
+            end = _PEM_END.search(line)
+            if end is not None:
+                self._pending = self._pending[end.end() :]
+                self._in_block = False
+            elif _PEM_BODY.fullmatch(line.strip()):
+                self._pending = self._pending[newline + 1 :]
+            else:
+                self._in_block = False
 
 
 def _open_block(text: str) -> int | None:
