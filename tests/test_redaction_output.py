@@ -153,7 +153,7 @@ def test_redact_with_an_invalid_custom_pattern_fails_closed_with_exit_2(tmp_path
     assert exited.value.code == 2
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert "redaction.patterns.0" in captured.err
+    assert "redaction.patterns[0]" in captured.err
     assert "invalid perl operator: (?<=" in captured.err
 
 

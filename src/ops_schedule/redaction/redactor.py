@@ -49,8 +49,7 @@ def compile_custom_pattern(pattern: str) -> Any:
     """Compile an operator's pattern with RE2; raise ``ValueError`` naming why it fails.
 
     RE2 rejects what it cannot run in linear time (backreferences, lookaround); the message is
-    RE2's own. A pattern that matches the empty string is rejected too: it would "redact" the
-    gap between every two characters.
+    RE2's own.
     """
     try:
         compiled = re2.compile(pattern, _options())
@@ -61,8 +60,6 @@ def compile_custom_pattern(pattern: str) -> Any:
         raise ValueError(str(detail)) from None
     except TypeError as exc:  # pragma: no cover - defensive: re2 rejects non-str
         raise ValueError(str(exc)) from None
-    if compiled.fullmatch("") is not None:
-        raise ValueError("matches the empty string (it would redact nothing, everywhere)")
     return compiled
 
 
@@ -243,11 +240,16 @@ def build_redactor(
         try:
             compiled = compile_custom_pattern(pattern)
         except ValueError as exc:
-            problems.append(f"redaction.patterns.{index}: {pattern!r} does not compile: {exc}")
+            problems.append(f"redaction.patterns[{index}]: {pattern!r} does not compile: {exc}")
             continue
-        if compiled.search(placeholder.encode("utf-8")) is not None:
+        if compiled.search("") is not None:
             problems.append(
-                f"redaction.patterns.{index}: {pattern!r} matches the placeholder "
+                f"redaction.patterns[{index}]: {pattern!r} matches the empty string, "
+                "so it would redact nothing useful"
+            )
+        elif compiled.search(placeholder) is not None:
+            problems.append(
+                f"redaction.patterns[{index}]: {pattern!r} matches the placeholder "
                 f"{placeholder!r}; redacted text would be redacted again"
             )
         custom.append(compiled)
