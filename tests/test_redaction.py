@@ -271,3 +271,9 @@ def test_an_error_becomes_one_redacted_line_with_its_cause():
 def test_an_unexpected_error_is_named_by_its_type():
     assert redact_error(KeyError("mcpName"), REDACTOR) == "KeyError: 'mcpName'"
     assert redact_error(RuntimeError(), REDACTOR) == "RuntimeError"
+
+
+def test_every_built_in_format_is_documented():
+    docs = (Path(__file__).parents[1] / "docs" / "redaction.md").read_text(encoding="utf-8")
+    missing = [f.name for f in CATALOGUE if f"| `{f.name}` |" not in docs]
+    assert missing == []
