@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import sys
 import threading
-import time
 
 import click
 
 from ops_schedule.app import EXIT_OK, AppContext, pass_app
-from ops_schedule.config import JOB_NAMES, load_config
+from ops_schedule.config import JOB_NAMES
 from ops_schedule.exporter import Metrics, serve_metrics
-from ops_schedule.redaction import Redactor
 from ops_schedule.runner import utc_now
 from ops_schedule.service import (
     DEFAULT_INTERVAL,
@@ -68,7 +64,6 @@ def loop(app: AppContext, interval: float, metrics_port: int | None, metrics_hos
             raise click.ClickException(
                 f"cannot serve metrics on {metrics_host}:{metrics_port}: {exc.strerror or exc}"
             ) from None
-    handler = _configure_logging(app.log_format, app.redactor)
     stop = threading.Event()
     restore = install_stop_handlers(stop)
     try:
@@ -83,7 +78,7 @@ def loop(app: AppContext, interval: float, metrics_port: int | None, metrics_hos
             config.state_dir,
         )
         run_loop(
-            lambda: load_config(app.config_path),
+            app.reload,
             clock=utc_now,
             stop=stop,
             runtime=default_runtime(utc_now),
@@ -99,53 +94,4 @@ def loop(app: AppContext, interval: float, metrics_port: int | None, metrics_hos
         restore()
         if server is not None:
             server.close()
-        log.removeHandler(handler)
     return EXIT_OK
-
-
-class _RedactingFilter(logging.Filter):
-    def __init__(self, redactor: Redactor) -> None:
-        super().__init__()
-        self.redactor = redactor
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        text = record.getMessage()
-        if record.exc_info:  # a traceback can quote a secret too
-            text += "\n" + logging.Formatter().formatException(record.exc_info)
-            record.exc_info = record.exc_text = None
-        record.msg, record.args = self.redactor.redact(text), None
-        return True
-
-
-class _UtcFormatter(logging.Formatter):
-    """Times in UTC, ISO 8601 with milliseconds: ``2026-11-26T00:00:00.123Z``."""
-
-    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
-        stamp = time.strftime(datefmt or "%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-        return f"{stamp}.{int(record.msecs):03d}Z"
-
-
-class _JsonFormatter(_UtcFormatter):
-    def format(self, record: logging.LogRecord) -> str:
-        return json.dumps(
-            {
-                "time": self.formatTime(record),
-                "level": record.levelname.lower(),
-                "logger": record.name,
-                "message": record.getMessage(),
-            },
-            ensure_ascii=False,
-        )
-
-
-def _configure_logging(log_format: str, redactor: Redactor) -> logging.Handler:
-    """One line per event on stderr, redacted, optionally JSON."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(_RedactingFilter(redactor))
-    if log_format == "json":
-        handler.setFormatter(_JsonFormatter())
-    else:
-        handler.setFormatter(_UtcFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    log.addHandler(handler)
-    log.setLevel(logging.INFO)
-    return handler
