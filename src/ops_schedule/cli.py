@@ -3,24 +3,34 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+import traceback
 from pathlib import Path
-from typing import NoReturn
+from typing import Literal, NoReturn
 
 import click
 
 from ops_schedule import __version__
-from ops_schedule.app import EXIT_OK, EXIT_USAGE, AppContext, pass_app
+from ops_schedule.app import EXIT_JOB_FAILED, EXIT_OK, EXIT_USAGE, AppContext, pass_app
+from ops_schedule.commands.health import health
+from ops_schedule.commands.loop import loop
+from ops_schedule.commands.redact import redact
+from ops_schedule.commands.run import run
+from ops_schedule.commands.status import status
 from ops_schedule.config import (
     DEFAULT_CONFIG_PATH,
+    JOB_NAMES,
     SCHEMA_PATH,
-    Config,
     config_exists,
+    config_warnings,
     default_document,
     json_schema,
 )
 from ops_schedule.errors import ConfigError, OpsScheduleError
-from ops_schedule.redaction import build_redactor
+from ops_schedule.logs import setup_logging
+from ops_schedule.output import current_redactor, redacted_standard_streams, use_redactor
+from ops_schedule.sinks.github import posting_problems
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -41,7 +51,12 @@ from ops_schedule.redaction import build_redactor
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path | None, log_format: str, quiet: bool) -> None:
+def cli(
+    ctx: click.Context,
+    config_path: Path | None,
+    log_format: Literal["text", "json"],
+    quiet: bool,
+) -> None:
     """Run the MCP proxy's scheduled operations jobs.
 
     \b
@@ -50,6 +65,11 @@ def cli(ctx: click.Context, config_path: Path | None, log_format: str, quiet: bo
       ops-schedule run --now daily_observability_report
       ops-schedule loop
     """
+    # The choke point: until the config loads the built-in redactor guards every output, then
+    # the configured one; stdout, stderr and log lines all pass through it.
+    use_redactor(None)
+    ctx.with_resource(redacted_standard_streams())
+    setup_logging(log_format, current_redactor)
     ctx.obj = AppContext(config_path=config_path, log_format=log_format, quiet=quiet)
 
 
@@ -64,7 +84,9 @@ def cli(ctx: click.Context, config_path: Path | None, log_format: str, quiet: bo
 def validate(app: AppContext, config_path: Path | None) -> None:
     """Check the configuration and print every problem at once.
 
-    Exit code 2 when the configuration is invalid.
+    Exit code 2 when the configuration is invalid: each problem names its JSON path, the bad
+    value and what is allowed. A valid configuration may still print warnings about settings
+    that do nothing (exit code 0).
 
     \b
     Example:
@@ -78,16 +100,17 @@ def validate(app: AppContext, config_path: Path | None) -> None:
         app.say(f"{path}: not found; using defaults (everything disabled)")
     else:
         app.say(f"{path}: valid")
-    for warning in config_warnings(config):
+    warnings = config_warnings(config)
+    # Posting also needs the environment (GITHUB_TOKEN, GITHUB_REPOSITORY); the file-only
+    # problem of a missing dashboardIssue is already in config_warnings.
+    warnings.extend(
+        problem
+        for name in JOB_NAMES
+        for problem in posting_problems(config, os.environ, name)
+        if "dashboardIssue is not set" not in problem
+    )
+    for warning in warnings:
         app.say(f"warning: {warning}")
-
-
-def config_warnings(config: Config) -> list[str]:
-    """Things that are valid but will not do what the operator probably wants."""
-    warnings = []
-    if not config.enabled and any(job.enabled for _, job in config.jobs.items()):
-        warnings.append("jobs are enabled but the global switch 'enabled' is false: nothing runs")
-    return warnings
 
 
 @cli.command()
@@ -122,29 +145,44 @@ def schema_text() -> str:
 
 
 # Commands that live in their own modules register here.
-COMMANDS: list[click.Command] = []
+COMMANDS: list[click.Command] = [run, status, loop, health, redact]
 for _command in COMMANDS:
     cli.add_command(_command)
 
 
-def _fail(app: AppContext | None, message: str, code: int) -> NoReturn:
-    redactor = app.redactor if app else build_redactor()
-    click.echo(redactor.redact(f"Error: {message}"), err=True)
-    sys.exit(code)
+def _fail(message: str, code: int) -> int:
+    # The configured redactor if the config loaded, else the built-in one.
+    click.echo(current_redactor().redact(f"Error: {message}"), err=True)
+    return code
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Entry point: map our exceptions to one 'Error: …' line and an exit code."""
+def _run(argv: list[str] | None) -> int:  # noqa: PLR0911 - one return per kind of ending
     try:
         rv = cli.main(args=argv, prog_name="ops-schedule", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
-        sys.exit(130)
+        return 130
+    except click.UsageError as exc:
+        # One line, like every other error; the command's --help is one step away.
+        hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+        return _fail(exc.format_message() + hint, EXIT_USAGE)
     except click.ClickException as exc:
-        exc.show()
-        sys.exit(EXIT_USAGE if isinstance(exc, click.UsageError) else exc.exit_code)
+        return _fail(exc.format_message(), exc.exit_code)
     except ConfigError as exc:
-        _fail(None, str(exc), EXIT_USAGE)
+        return _fail(str(exc), EXIT_USAGE)
     except OpsScheduleError as exc:
-        _fail(None, str(exc), exc.exit_code)
-    sys.exit(rv if isinstance(rv, int) else EXIT_OK)
+        return _fail(str(exc), exc.exit_code)
+    except Exception:  # noqa: BLE001 - a bug: show its traceback, redacted like all output
+        traceback.print_exc()
+        return EXIT_JOB_FAILED
+    return rv if isinstance(rv, int) else EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
+    """Entry point: map our exceptions to one 'Error: …' line and an exit code.
+
+    Everything printed here, tracebacks included, goes through the redacting streams.
+    """
+    with redacted_standard_streams():
+        code = _run(argv)
+    sys.exit(code)
