@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import io
 import random
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -311,3 +313,23 @@ def test_circuit_transitions_older_than_the_look_back_are_not_searched_for(tmp_p
     previous, current = collect(log)
     assert set(previous.circuit) == set(current.circuit) == {"notion"}
     assert previous.events == 24
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_is_drawn_on_a_terminal_only_when_not_quiet(tmp_path, small_pieces, monkeypatch):
+    log = write_random_log(tmp_path, 5)
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    collect(log, quiet=True)
+    assert terminal.getvalue() == ""
+    collect(log, quiet=False)
+    assert "reading events.jsonl" in terminal.getvalue()
+
+
+def test_progress_stays_silent_when_stderr_is_not_a_terminal(tmp_path, small_pieces, capfd):
+    collect(write_random_log(tmp_path, 5), quiet=False)
+    assert capfd.readouterr().err == ""
