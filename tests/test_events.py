@@ -1,14 +1,17 @@
 from __future__ import annotations
 
 import io
+import json
 import random
 import sys
-from datetime import timedelta
+from datetime import timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from event_fixtures import DAY, HOUR, T0, event, random_lines, stamp, write_lines
+from event_fixtures import DAY, HOUR, MALFORMED, T0, event, random_lines, stamp, write_lines
 from ops_schedule.events import collect_stats
 from ops_schedule.redaction import build_redactor
 from ops_schedule.stats import CircuitTransition
@@ -333,3 +336,57 @@ def test_progress_is_drawn_on_a_terminal_only_when_not_quiet(tmp_path, small_pie
 def test_progress_stays_silent_when_stderr_is_not_a_terminal(tmp_path, small_pieces, capfd):
     collect(write_random_log(tmp_path, 5), quiet=False)
     assert capfd.readouterr().err == ""
+
+
+_OFFSETS = st.sampled_from([timedelta(0), timedelta(hours=9), timedelta(hours=-5)])
+_MOMENTS = st.one_of(
+    st.integers(-3 * 86_400_000, 3 * 86_400_000).map(lambda ms: timedelta(milliseconds=ms)),
+    st.sampled_from([-DAY, timedelta(0), DAY]).flatmap(  # right at a window bound
+        lambda bound: st.integers(-2, 2).map(lambda us: bound + timedelta(microseconds=us))
+    ),
+)
+_FIELDS = st.fixed_dictionaries(
+    {"status": st.sampled_from(["ok", "ok", "fail", "maybe"])},
+    optional={
+        "mcpName": st.sampled_from(["github", "slack", ""]),
+        "durationMs": st.one_of(st.integers(-5, 3000), st.floats(0, 100), st.just("12")),
+        "errorType": st.sampled_from(["TimeoutError", "", "Denied"]),
+        "errorMessage": st.sampled_from(["boom", "", "mail a@b.example"]),
+        "metadata": st.fixed_dictionaries(
+            {"circuit": st.sampled_from(["open", "half-open", "closed", "stuck"])},
+            optional={"mcp": st.sampled_from(["github", "slack"])},
+        ),
+    },
+)
+
+
+@st.composite
+def _logs(draw):
+    moments = sorted(draw(st.lists(_MOMENTS, min_size=0, max_size=60)))
+    lines = []
+    for moment in moments:
+        if draw(st.integers(0, 9)) == 0:
+            lines.append(draw(st.sampled_from(MALFORMED)))
+            continue
+        jitter = timedelta(seconds=draw(st.sampled_from([0, 0, -120, 7, 120])))  # < the margin
+        zone = timezone(draw(_OFFSETS))
+        stamp_text = (T0 + moment + jitter).astimezone(zone).isoformat()
+        lines.append(json.dumps({"timestamp": stamp_text, **draw(_FIELDS)}).encode())
+    return lines, draw(st.integers(0, len(lines))), draw(st.booleans())
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(log=_logs())
+def test_any_small_log_gives_the_reference_numbers(tmp_path, small_pieces, log):
+    lines, cut, final_newline = log
+    for old in tmp_path.glob("events.jsonl*"):
+        old.unlink()
+    write_lines(tmp_path / "events.jsonl.1.gz", lines[:cut])
+    path = write_lines(tmp_path / "events.jsonl", lines[cut:], final=final_newline)
+    redact = build_redactor().redact
+    expected = reference_stats(path, WINDOWS, bucket=HOUR, redact=redact)
+    assert collect_stats(path, WINDOWS, bucket=HOUR, redact=redact) == expected
