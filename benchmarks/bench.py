@@ -54,19 +54,24 @@ class LogSpec:
 
     def ensure(self) -> Path:
         if not self.path.exists():
-            from ops_schedule.demo import write_event_log
-
             DATA.mkdir(parents=True, exist_ok=True)
             print(f"generating {self.path.name} …", file=sys.stderr, flush=True)
             partial = self.path.with_suffix(".partial")
-            write_event_log(
-                partial,
-                start=END - timedelta(days=self.days),
-                end=END,
-                events=self.events,
-                seed=self.seed,
-                malformed_every=self.malformed_every,
+            # In a child process, so that this one stays small: children forked from it would
+            # otherwise start with its RSS.
+            code = (
+                "import sys\n"
+                "from datetime import datetime, timedelta\n"
+                "from pathlib import Path\n"
+                "from ops_schedule.demo import write_event_log\n"
+                "end = datetime.fromisoformat(sys.argv[1])\n"
+                "write_event_log(Path(sys.argv[2]), start=end - timedelta(days=int(sys.argv[3])),"
+                " end=end, events=int(sys.argv[4]), seed=int(sys.argv[5]),"
+                " malformed_every=int(sys.argv[6]))\n"
             )
+            args = [END.isoformat(), str(partial), str(self.days), str(self.events)]
+            args += [str(self.seed), str(self.malformed_every)]
+            subprocess.run([sys.executable, "-c", code, *args], check=True)
             partial.replace(self.path)
         return self.path
 
