@@ -199,7 +199,8 @@ class Folder:
         events_by_slot = self._events
         fails_by_slot = self._fails
         malformed = self._malformed
-        window = self.last  # the window of the latest stamped line, None before the first
+        stamped = self.last is not None  # a line with a timestamp was seen
+        window = OUTSIDE if self.last is None else self.last  # the latest stamped line's window
         untimed = 0
         index, low, high = 0, _NEVER, _NEVER  # the slot of the latest stamped line: [low, high)
         seen = failed_here = 0  # events and failures counted for ``index`` but not yet stored
@@ -217,16 +218,17 @@ class Folder:
                     continue
                 at = at.astimezone(utc)
             if untimed:
-                self._place_untimed(window, untimed)
+                self._place_untimed(window if stamped else None, untimed)
                 untimed = 0
             if not low <= at < high:
                 events_by_slot[index] += seen
                 fails_by_slot[index] += failed_here
                 seen = failed_here = 0
-                index, low, high, found = self._slot(at)
-                if window is None and self.first is None:
-                    self.first = found
-                window = found
+                index, low, high, window = self._slot(at)
+                if not stamped:
+                    stamped = True
+                    if self.first is None:
+                        self.first = window
                 if window != OUTSIDE:
                     calls_here = self._calls[window]
             status = event.get("status")
@@ -270,8 +272,8 @@ class Folder:
         events_by_slot[index] += seen
         fails_by_slot[index] += failed_here
         if untimed:
-            self._place_untimed(window, untimed)
-        self.last = window
+            self._place_untimed(window if stamped else None, untimed)
+        self.last = window if stamped else None
         self.lines += len(lines)
 
     def _slot(self, at: datetime) -> tuple[int, datetime, datetime, int]:
