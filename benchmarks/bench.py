@@ -138,7 +138,7 @@ def measure(
     end = END.isoformat()
     for _ in range(repeat):
         engine_runs.append(run_child("engine", str(log), end, str(days), str(bucket_hours)))
-        floor_runs.append(run_child("floor", str(floor_log), "0", str(floor_log.stat().st_size)))
+        floor_runs.append(run_child("floor", str(floor_log)))
     engine = {
         "wall": statistics.median(r["wall"] for r in engine_runs),
         "seconds": statistics.median(r["seconds"] for r in engine_runs),

@@ -4,9 +4,9 @@
     The report engine as the CLI runs it: ``ops-schedule report`` when that command exists
     (full report: read, metrics, render, redact), else ``collect_stats`` with the windows and
     bucket the report job uses.
-``python benchmarks/child.py floor LOG START STOP``
-    The floor: read the lines of bytes ``[START, STOP)`` of LOG and parse each with orjson,
-    nothing else, on one core.
+``python benchmarks/child.py floor LOG``
+    The floor: read the lines of LOG and parse each with orjson, nothing else, on one core.
+    LOG holds exactly the lines of the report's windows.
 
 Prints one JSON line: what was counted, the seconds spent after start-up, and the peak RSS of
 this process (VmHWM) and of the largest of its own children (the engine's worker processes),
@@ -76,19 +76,14 @@ def _cli(log: Path, end: datetime, days: int) -> dict[str, object]:
     }
 
 
-def _floor(log: Path, start: int, stop: int) -> dict[str, object]:
+def _floor(log: Path) -> dict[str, object]:
     import orjson
 
     loads, error = orjson.loads, orjson.JSONDecodeError
     started = time.perf_counter()
     lines = 0
     with log.open("rb") as handle:
-        handle.seek(start)
-        remaining = stop - start
         for line in handle:
-            remaining -= len(line)
-            if remaining < 0:
-                break
             lines += 1
             try:  # noqa: SIM105 - contextlib.suppress costs more per line than this floor allows
                 loads(line)
@@ -118,7 +113,7 @@ def main() -> None:
         end = datetime.fromisoformat(sys.argv[3])
         result = _engine(log, end, int(sys.argv[4]), int(sys.argv[5]))
     else:
-        result = _floor(log, int(sys.argv[3]), int(sys.argv[4]))
+        result = _floor(log)
     result["rssKiB"] = _peak_rss_kib()
     result["workerRssKiB"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     print(json.dumps(result))
