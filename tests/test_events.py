@@ -327,6 +327,7 @@ def test_progress_is_drawn_on_a_terminal_only_when_not_quiet(tmp_path, small_pie
     log = write_random_log(tmp_path, 5)
     terminal = _Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setattr(sys, "stdout", _Terminal())
     collect(log, quiet=True)
     assert terminal.getvalue() == ""
     collect(log, quiet=False)
@@ -336,6 +337,14 @@ def test_progress_is_drawn_on_a_terminal_only_when_not_quiet(tmp_path, small_pie
 def test_progress_stays_silent_when_stderr_is_not_a_terminal(tmp_path, small_pieces, capfd):
     collect(write_random_log(tmp_path, 5), quiet=False)
     assert capfd.readouterr().err == ""
+
+
+def test_progress_stays_silent_when_stdout_is_not_a_terminal(tmp_path, small_pieces, monkeypatch):
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    collect(write_random_log(tmp_path, 5), quiet=False)
+    assert terminal.getvalue() == ""
 
 
 _OFFSETS = st.sampled_from([timedelta(0), timedelta(hours=9), timedelta(hours=-5)])

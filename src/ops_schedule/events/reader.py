@@ -56,7 +56,7 @@ def collect_stats(
     Returns one :class:`WindowStats` per window, in the order given; chart buckets of width
     ``bucket`` start at each window's start. Failure examples are passed through ``redact``.
     A missing log gives empty statistics with a note, never an error. With ``quiet=False`` a
-    progress bar is drawn on stderr when it is a terminal.
+    progress bar is drawn on stderr when stderr and stdout are terminals.
     """
     plan = Plan.build(windows, bucket)
     segments = find_segments(path)
@@ -162,7 +162,8 @@ def _worker_signals() -> None:
 def _progress(
     work: int, *, quiet: bool, label: str
 ) -> AbstractContextManager[Callable[[int], None]]:
-    if quiet or not sys.stderr.isatty() or work == 0:
+    # Drawn on stderr, and only for a person watching: both streams on a terminal.
+    if quiet or work == 0 or not (sys.stderr.isatty() and sys.stdout.isatty()):
         return nullcontext(lambda _: None)
     return _bar(work, label)
 
