@@ -38,7 +38,7 @@ from ops_schedule.stats import WindowStats
 # breaker that stays open is probed (half-open) on its next call, so a week without any
 # transition means a week without calls to that MCP.
 LOOKBACK: Final = timedelta(days=7)
-PIECE: Final = 4 << 20  # smallest byte range given to a worker
+PIECE: Final = 2 << 20  # smallest byte range given to a worker
 INLINE: Final = 24 << 20  # below this much work, worker processes cost more than they save
 MAX_WORKERS: Final = 8
 
@@ -105,7 +105,7 @@ def plan_tasks(plan: Plan, segments: Sequence[Segment], *, workers: int) -> list
             piece = max(PIECE, (first - begin) // (workers * 4) + 1)
             for start, stop in _pieces(fd, begin, first, piece, size):
                 tasks.append(Task(plan, segment.path, segment.inode, "circuits", start, stop))
-            piece = max(PIECE, (end - first) // (workers * 8) + 1)
+            piece = max(PIECE, (end - first) // (workers * 16) + 1)
             for start, stop in _pieces(fd, first, end, piece, size):
                 tasks.append(Task(plan, segment.path, segment.inode, "fold", start, stop))
         finally:
