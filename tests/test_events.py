@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import random
 import sys
 from datetime import timedelta, timezone
@@ -399,3 +400,30 @@ def test_any_small_log_gives_the_reference_numbers(tmp_path, small_pieces, log):
     redact = build_redactor().redact
     expected = reference_stats(path, WINDOWS, bucket=HOUR, redact=redact)
     assert collect_stats(path, WINDOWS, bucket=HOUR, redact=redact) == expected
+
+
+def _fail_in_worker(folder, index, task):
+    raise OSError("disk on fire")
+
+
+def _die_in_worker(folder, index, task):
+    os._exit(3)
+
+
+def test_a_failure_in_a_reader_process_is_raised_not_waited_for(
+    tmp_path, small_pieces, monkeypatch
+):
+    from ops_schedule.events import workers
+
+    monkeypatch.setattr(workers, "run_task", _fail_in_worker)
+    with pytest.raises(workers.WorkerError, match="disk on fire"):
+        collect(write_random_log(tmp_path, 5, compress_oldest=False))
+
+
+def test_a_reader_process_that_dies_is_noticed(tmp_path, small_pieces, monkeypatch):
+    from ops_schedule.events import workers
+
+    monkeypatch.setattr(workers, "run_task", _die_in_worker)
+    monkeypatch.setattr(workers, "POLL", 0.05)
+    with pytest.raises(workers.WorkerError, match="died"):
+        collect(write_random_log(tmp_path, 5, compress_oldest=False))

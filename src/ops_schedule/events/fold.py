@@ -104,52 +104,52 @@ def _as_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-@dataclass(slots=True)
-class Partial:
-    """The statistics of one contiguous run of lines, plus what only its neighbours can settle."""
+@dataclass(frozen=True, slots=True)
+class Boundary:
+    """What one task cannot settle alone: its untimed lines before its first stamped line."""
 
-    stats: list[WindowStats]
-    leading: int = 0  # untimed malformed lines before the first timed line
-    first: int | None = None  # window of the first timed line (OUTSIDE for none), None: no line
-    last: int | None = None  # window of the last timed line
-    lines: int = 0  # lines read
+    leading: int  # untimed malformed lines before the task's first stamped line
+    first: int | None  # window of its first stamped line (OUTSIDE for none); None: no such line
+    last: int | None  # window of its last stamped line
 
-    def absorb(self, later: Partial) -> None:
-        """Append ``later``, which follows this run directly in reading order."""
-        if later.leading:
-            self._place_untimed(later.leading)
-        for mine, theirs in zip(self.stats, later.stats, strict=True):
-            mine.merge(theirs)
-        if self.first is None:
-            self.first = later.first
-        if later.last is not None:
-            self.last = later.last
-        self.lines += later.lines
 
-    def _place_untimed(self, count: int) -> None:
-        if self.last is None:
-            self.leading += count
-        elif self.last != OUTSIDE:
-            self.stats[self.last].malformed += count
+def settle(boundaries: Iterable[Boundary], malformed: list[int]) -> None:
+    """Attribute every task's leading untimed lines, walking the tasks in log order.
 
-    def finish(self) -> list[WindowStats]:
-        """Settle lines before the first timed line; return the per-window statistics."""
-        if self.leading:
-            target = self.first if self.first is not None else len(self.stats) - 1
-            if target != OUTSIDE and target >= 0:
-                self.stats[target].malformed += self.leading
-            self.leading = 0
-        return self.stats
+    They go with the last stamped line before them; lines before the first stamped line of the
+    whole log go with that line, and with the last window when the log has no stamped line.
+    """
+    last: int | None = None
+    first: int | None = None
+    orphans = 0
+    for boundary in boundaries:
+        if boundary.leading:
+            if last is None:
+                orphans += boundary.leading
+            elif last != OUTSIDE:
+                malformed[last] += boundary.leading
+        if first is None:
+            first = boundary.first
+        if boundary.last is not None:
+            last = boundary.last
+    if orphans:
+        target = first if first is not None else len(malformed) - 1
+        if target >= 0:  # OUTSIDE is negative
+            malformed[target] += orphans
 
 
 class Folder:
-    """Adds lines to the statistics of a :class:`Plan`. One folder per contiguous run of lines.
+    """Adds lines to the statistics of a :class:`Plan`, one task (a run of lines) at a time.
 
     Counters live in flat lists indexed by chart slot and in one histogram per MCP whose key
-    ``None`` counts calls without a duration; :meth:`result` turns them into ``WindowStats``.
+    ``None`` counts calls without a duration; :meth:`stats` turns them into ``WindowStats``.
+    A worker process keeps one folder for all its tasks; the folders of all workers are then
+    merged. Everything but the failure examples and circuit transitions is a sum; those two keep
+    the task they came from, so that ties between equal timestamps go by log order, as in one
+    sequential pass.
     """
 
-    def __init__(self, plan: Plan, *, after_outside: bool = False) -> None:
+    def __init__(self, plan: Plan) -> None:
         self.plan = plan
         count = len(plan.windows)
         self._window_of_slot = [OUTSIDE if slot is None else slot[0] for slot in plan.slots]
@@ -162,12 +162,71 @@ class Folder:
         self._malformed = [0] * count
         self._circuit: list[dict[str, CircuitTransition]] = [{} for _ in range(count)]
         self._ends = [end for _, end in plan.windows]
+        self._example_task: dict[tuple[int, str], int] = {}
+        self._transition_task: dict[tuple[int, str], int] = {}
+        self.notes: list[str] = []
+        self.task = 0  # index of the task being read, in log order
         self.leading = 0
-        self.first: int | None = OUTSIDE if after_outside else None
-        self.last: int | None = self.first
+        self.first: int | None = None
+        self.last: int | None = None
         self.lines = 0
 
-    def result(self) -> Partial:
+    def begin(self, task: int) -> None:
+        """Start reading task number ``task``; tasks of one folder come in increasing order."""
+        self.task, self.leading, self.first, self.last = task, 0, None, None
+
+    def boundary(self) -> Boundary:
+        return Boundary(self.leading, self.first, self.last)
+
+    def settle(self, boundaries: Iterable[Boundary]) -> None:
+        """Attribute the leading untimed lines of every task (all tasks, in log order)."""
+        settle(boundaries, self._malformed)
+
+    def merge(self, other: Folder) -> None:
+        """Add ``other``'s statistics (read from other tasks of the same plan)."""
+        for index, seen in enumerate(other._events):
+            self._events[index] += seen
+        for index, seen in enumerate(other._fails):
+            self._fails[index] += seen
+        for window in range(len(self._malformed)):
+            self._malformed[window] += other._malformed[window]
+            for name, calls in other._calls[window].items():
+                mine = self._calls[window].setdefault(name, {})
+                for duration, seen in calls.items():
+                    mine[duration] = mine.get(duration, 0) + seen
+            self._mcp_fails[window].update(other._mcp_fails[window])
+            self._opened[window].update(other._opened[window])
+            self._merge_failures(other, window)
+            self._merge_circuits(other, window)
+        self.notes.extend(note for note in other.notes if note not in self.notes)
+        self.lines += other.lines
+
+    def _merge_failures(self, other: Folder, window: int) -> None:
+        for error_type, theirs in other._failures[window].items():
+            key = (window, error_type)
+            mine = self._failures[window].get(error_type)
+            if mine is None:
+                mine = self._failures[window][error_type] = FailureStats()
+            mine.count += theirs.count
+            if theirs.example_at is None:
+                continue
+            their_order = (theirs.example_at, other._example_task[key])
+            if mine.example_at is None or their_order < (mine.example_at, self._example_task[key]):
+                mine.example, mine.example_at = theirs.example, theirs.example_at
+                self._example_task[key] = other._example_task[key]
+
+    def _merge_circuits(self, other: Folder, window: int) -> None:
+        for name, theirs in other._circuit[window].items():
+            key = (window, name)
+            mine = self._circuit[window].get(name)
+            their_order = (theirs.at, other._transition_task[key])
+            if mine is None or their_order > (mine.at, self._transition_task[key]):
+                self._circuit[window][name] = theirs
+                self._transition_task[key] = other._transition_task[key]
+
+    def stats(self) -> list[WindowStats]:
+        """The statistics read so far, one ``WindowStats`` per window (malformed lines of task
+        boundaries not yet settled)."""
         stats = self.plan.empty_stats()
         for index, slot in enumerate(self.plan.slots):
             if slot is not None:
@@ -182,12 +241,13 @@ class Folder:
             summary.circuit = self._circuit[window]
             for name, calls in self._calls[window].items():
                 mcp = McpStats(calls=sum(calls.values()), failures=self._mcp_fails[window][name])
-                calls.pop(None, None)
-                mcp.durations = Counter(cast("dict[float, int]", calls))
+                timed = {duration: n for duration, n in calls.items() if duration is not None}
+                mcp.durations = Counter(timed)
                 summary.mcp[name] = mcp
             for name, opened in self._opened[window].items():
                 summary.mcp.setdefault(name, McpStats()).circuit_open_count = opened
-        return Partial(stats, self.leading, self.first, self.last, self.lines)
+            summary.notes.extend(self.notes)
+        return stats
 
     def feed(self, lines: list[bytes]) -> None:  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept flat on purpose
         # Every name used per line is a local. Consecutive lines nearly always share a chart
@@ -306,6 +366,7 @@ class Folder:
             and (failure.example_at is None or at < failure.example_at)
         ):
             failure.example, failure.example_at = message, at
+            self._example_task[window, error_type] = self.task
 
     def _transition(self, metadata: dict[str, object], at: datetime, window: int) -> None:
         state, name = metadata.get("circuit"), metadata.get("mcp")
@@ -317,6 +378,7 @@ class Folder:
                 current = self._circuit[index].get(name)
                 if current is None or at >= current.at:
                     self._circuit[index][name] = transition
+                    self._transition_task[index, name] = self.task
         if window != OUTSIDE and state == "open":
             self._opened[window][name] += 1
 

@@ -17,21 +17,18 @@ How the work is cut (``docs/performance.md`` has the full story):
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import signal
 import sys
-import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Final
+from typing import Final, Protocol
 
-from ops_schedule.events.fold import Partial, Plan
+from ops_schedule.events.fold import Boundary, Folder, Plan
 from ops_schedule.events.seek import MARGIN, next_line_start, start_offset, stop_offset
 from ops_schedule.events.segments import Segment, find_segments
-from ops_schedule.events.tasks import Task, open_segment, run_task
+from ops_schedule.events.tasks import Task, collector_paused, open_segment, run_task
+from ops_schedule.events.workers import run_parallel
 from ops_schedule.stats import WindowStats
 
 # Circuit transitions older than this before the first window are not looked for: a circuit
@@ -66,10 +63,15 @@ def collect_stats(
             summary.notes.append(f"event log not found at {path}")
         return stats
     tasks = plan_tasks(plan, segments, workers=worker_count())
-    total = Partial(plan.empty_stats())
-    for partial in run_tasks(tasks, quiet=quiet, label=path.name):
-        total.absorb(partial)
-    return _finish(total, redact)
+    folder, boundaries = run_tasks(plan, tasks, progress=_progress(tasks, quiet, path.name))
+    folder.settle(boundaries)
+    stats = folder.stats()
+    if redact is not None:
+        for summary in stats:
+            for failure in summary.failures.values():
+                if failure.example is not None:
+                    failure.example = redact(failure.example)
+    return stats
 
 
 def worker_count() -> int:
@@ -89,9 +91,7 @@ def plan_tasks(plan: Plan, segments: Sequence[Segment], *, workers: int) -> list
     tasks: list[Task] = []
     for segment in segments:
         if segment.compressed:
-            tasks.append(
-                Task(plan, segment.path, segment.inode, "stream", 0, segment.size, lookback)
-            )
+            tasks.append(Task(segment.path, segment.inode, "stream", 0, segment.size, lookback))
             continue
         try:
             fd = open_segment(segment.path, segment.inode)
@@ -104,10 +104,10 @@ def plan_tasks(plan: Plan, segments: Sequence[Segment], *, workers: int) -> list
             end = max(first, stop_offset(fd, size, latest + MARGIN))
             piece = max(PIECE, (first - begin) // (workers * 4) + 1)
             for start, stop in _pieces(fd, begin, first, piece, size):
-                tasks.append(Task(plan, segment.path, segment.inode, "circuits", start, stop))
+                tasks.append(Task(segment.path, segment.inode, "circuits", start, stop))
             piece = max(PIECE, (end - first) // (workers * 16) + 1)
             for start, stop in _pieces(fd, first, end, piece, size):
-                tasks.append(Task(plan, segment.path, segment.inode, "fold", start, stop))
+                tasks.append(Task(segment.path, segment.inode, "fold", start, stop))
         finally:
             os.close(fd)
     return tasks
@@ -122,64 +122,64 @@ def _pieces(fd: int, start: int, stop: int, piece: int, size: int) -> Iterator[t
         start = cut
 
 
-def run_tasks(tasks: Sequence[Task], *, quiet: bool, label: str) -> Iterator[Partial]:
-    """Run ``tasks`` (in worker processes when it pays) and yield their results in order."""
+def run_tasks(
+    plan: Plan, tasks: Sequence[Task], *, progress: Progress | None = None
+) -> tuple[Folder, list[Boundary]]:
+    """Run ``tasks`` (in worker processes when it pays): the folded statistics and the tasks'
+    boundaries, in log order."""
+    progress = progress or _Silent()
     work = sum(task.size for task in tasks)
     workers = min(worker_count(), len(tasks))
-    if workers <= 1 or work < INLINE:
-        with _progress(work, quiet=quiet, label=label) as advance:
-            for task in tasks:
-                yield run_task(task)
-                advance(task.size)
-        return
-    # The pool starts before the progress bar's refresh thread does: fork copies one thread.
-    with (
-        _context().Pool(workers, initializer=_worker_signals) as pool,
-        _progress(work, quiet=quiet, label=label) as advance,
-    ):
-        for task, partial in zip(tasks, pool.imap(run_task, tasks), strict=True):
-            yield partial
-            advance(task.size)
-        pool.close()
-        pool.join()
+    try:
+        if workers <= 1 or work < INLINE:
+            progress.start()
+            folder = Folder(plan)
+            with collector_paused():
+                boundaries = []
+                for index, task in enumerate(tasks):
+                    boundaries.append(run_task(folder, index, task))
+                    progress.advance(task.size)
+            return folder, boundaries
+        # The bar's refresh thread starts once the workers exist: fork copies one thread.
+        return run_parallel(plan, tasks, workers, progress.advance, progress.start)
+    finally:
+        progress.stop()
 
 
-def _context() -> Any:
-    # fork is fastest (the workers inherit the imported code) but is unsafe with other threads.
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+class Progress(Protocol):
+    def start(self) -> None: ...
+    def advance(self, done: int) -> None: ...
+    def stop(self) -> None: ...
 
 
-def _worker_signals() -> None:
-    # Workers must not inherit the service's graceful-stop handlers: the pool ends them with
-    # SIGTERM, and Ctrl-C is for the parent, which then stops the pool.
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+class _Silent:
+    def start(self) -> None:
+        pass
+
+    def advance(self, done: int) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
 
 
-def _progress(
-    work: int, *, quiet: bool, label: str
-) -> AbstractContextManager[Callable[[int], None]]:
+def _progress(tasks: Sequence[Task], quiet: bool, label: str) -> Progress:
+    work = sum(task.size for task in tasks)
     # Drawn on stderr, and only for a person watching: both streams on a terminal.
     if quiet or work == 0 or not (sys.stderr.isatty() and sys.stdout.isatty()):
-        return nullcontext(lambda _: None)
-    return _bar(work, label)
+        return _Silent()
+    return _Bar(work, label)
 
 
-class _bar(AbstractContextManager[Callable[[int], None]]):  # noqa: N801 - used like a function
+class _Bar:
+    """A ``rich`` progress bar of bytes read; removed when the reading ends."""
+
     def __init__(self, work: int, label: str) -> None:
         from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            DownloadColumn,
-            Progress,
-            TextColumn,
-            TimeRemainingColumn,
-        )
+        from rich.progress import BarColumn, DownloadColumn, TextColumn, TimeRemainingColumn
+        from rich.progress import Progress as RichProgress
 
-        self._progress = Progress(
+        self._bar = RichProgress(
             TextColumn("{task.description}"),
             BarColumn(),
             DownloadColumn(),
@@ -187,21 +187,13 @@ class _bar(AbstractContextManager[Callable[[int], None]]):  # noqa: N801 - used 
             console=Console(stderr=True),
             transient=True,
         )
-        self._task = self._progress.add_task(f"reading {label}", total=work)
+        self._task = self._bar.add_task(f"reading {label}", total=work)
 
-    def __enter__(self) -> Callable[[int], None]:
-        self._progress.start()
-        return lambda done: self._progress.advance(self._task, done)
+    def start(self) -> None:
+        self._bar.start()
 
-    def __exit__(self, *exc: object) -> None:
-        self._progress.stop()
+    def advance(self, done: int) -> None:
+        self._bar.advance(self._task, done)
 
-
-def _finish(total: Partial, redact: Callable[[str], str] | None) -> list[WindowStats]:
-    stats = total.finish()
-    if redact is not None:
-        for summary in stats:
-            for failure in summary.failures.values():
-                if failure.example is not None:
-                    failure.example = redact(failure.example)
-    return stats
+    def stop(self) -> None:
+        self._bar.stop()

@@ -1,21 +1,24 @@
 """Units of reading work: a byte range of a plain segment, or a whole compressed segment.
 
-Tasks are small and picklable, so the same function runs them in this process or in a worker;
-each returns a :class:`~ops_schedule.events.fold.Partial` that the caller merges in log order.
+Tasks are small and picklable, so the same function runs them in this process or in a worker.
+A task adds what it reads to a :class:`~ops_schedule.events.fold.Folder` and returns the
+:class:`~ops_schedule.events.fold.Boundary` that only its neighbours can settle.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import gzip
 import os
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Final, Literal
 
-from ops_schedule.events.fold import OUTSIDE, Folder, Partial, Plan
+from ops_schedule.events.fold import OUTSIDE, Boundary, Folder
 from ops_schedule.events.lines import BLOCK, iter_blocks
 from ops_schedule.events.seek import MARGIN, SAMPLE, stamp_of
 
@@ -27,7 +30,6 @@ Mode = Literal["fold", "circuits", "stream"]
 
 @dataclass(frozen=True, slots=True)
 class Task:
-    plan: Plan
     path: Path
     inode: tuple[int, int]  # (device, inode): finds the file again if it was rotated meanwhile
     mode: Mode  # fold a range, take only circuit transitions of a range, or stream a .gz file
@@ -70,39 +72,40 @@ def open_segment(path: Path, inode: tuple[int, int]) -> int:
     raise FileNotFoundError(f"{path} was rotated away while it was being read")
 
 
-def run_task(task: Task) -> Partial:
-    # Parsed events hold no reference cycles, so the cycle collector has nothing to find here;
-    # pausing it saves about a tenth of the time (it would run every 700 parsed lines).
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        return _run(task)
-    finally:
-        if paused:
-            gc.enable()
-
-
-def _run(task: Task) -> Partial:
-    folder = Folder(task.plan)
+def run_task(folder: Folder, index: int, task: Task) -> Boundary:
+    """Read task number ``index`` into ``folder``."""
+    folder.begin(index)
     fd = open_segment(task.path, task.inode)
     try:
         if task.mode == "stream":
             with os.fdopen(os.dup(fd), "rb") as raw, gzip.GzipFile(fileobj=raw) as stream:
                 note = _stream(folder, stream, task.lookback, task.path.name)
+            if note is not None and note not in folder.notes:
+                folder.notes.append(note)
         elif task.mode == "circuits":
             _scan_circuits(folder, fd, task.start, task.stop)
-            note = None
         else:
             for block in iter_blocks(_PositionalReader(fd, task.start), task.size):
                 folder.feed(block.split(b"\n"))
-            note = None
     finally:
         os.close(fd)
-    partial = folder.result()
-    if note is not None:
-        for summary in partial.stats:
-            summary.notes.append(note)
-    return partial
+    return folder.boundary()
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the cycle collector while folding.
+
+    Parsed events hold no reference cycles, so the collector has nothing to find; it would run
+    every 700 parsed lines and cost about a tenth of the time.
+    """
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
 
 
 def _scan_circuits(folder: Folder, fd: int, start: int, stop: int) -> None:
