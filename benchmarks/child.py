@@ -1,9 +1,11 @@
 """What the benchmark runs in a child process: the report engine, or the parse floor.
 
 ``python benchmarks/child.py engine LOG END DAYS BUCKET_HOURS``
-    The report engine as the CLI runs it: ``ops-schedule report`` when that command exists
-    (full report: read, metrics, render, redact), else ``collect_stats`` with the windows and
-    bucket the report job uses.
+    The report engine as the report job calls it: ``collect_stats`` with the job's windows
+    (the period and the one before it), bucket and redactor.
+``python benchmarks/child.py report LOG END DAYS BUCKET_HOURS``
+    The whole ``ops-schedule report daily|weekly --format json`` command, in this process:
+    start-up, configuration, reading, metrics, rendering, redaction.
 ``python benchmarks/child.py floor LOG``
     The floor: read the lines of LOG and parse each with orjson, nothing else, on one core.
     LOG holds exactly the lines of the report's windows.
@@ -15,7 +17,6 @@ in KiB.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import resource
 import sys
@@ -25,8 +26,6 @@ from pathlib import Path
 
 
 def _engine(log: Path, end: datetime, days: int, bucket_hours: int) -> dict[str, object]:
-    if importlib.util.find_spec("ops_schedule.commands.report") is not None:
-        return _cli(log, end, days)
     from ops_schedule.events import collect_stats
     from ops_schedule.redaction import build_redactor
 
@@ -112,6 +111,8 @@ def main() -> None:
     if mode == "engine":
         end = datetime.fromisoformat(sys.argv[3])
         result = _engine(log, end, int(sys.argv[4]), int(sys.argv[5]))
+    elif mode == "report":
+        result = _cli(log, datetime.fromisoformat(sys.argv[3]), int(sys.argv[4]))
     else:
         result = _floor(log)
     result["rssKiB"] = _peak_rss_kib()
