@@ -163,3 +163,13 @@ def test_no_secret_shaped_literal_sits_in_the_generator_source():
     token_shape = re.compile(r"gh[pousr]_[A-Za-z0-9]{20,}|[\w.+-]+@[\w-]+\.[a-z]{2,}")
     for source in source_dir.glob("*.py"):
         assert not token_shape.search(source.read_text(encoding="utf-8")), source.name
+
+
+def test_traffic_is_busier_on_tokyo_afternoons_than_before_dawn(log):
+    valid, _ = parse(log[0])
+    tokyo_hours = Counter(
+        datetime.fromisoformat(str(e["timestamp"])).astimezone(UTC).hour + 9 for e in valid
+    )
+    afternoon = tokyo_hours[15]  # 15:00 in Tokyo
+    before_dawn = tokyo_hours[24 + 3]  # 03:00 the next day, as hours after midnight UTC + 9
+    assert afternoon > 2.5 * before_dawn > 0

@@ -7,8 +7,9 @@ body picked at random from that pool. Per-MCP failure rates and latency distribu
 preserved because the pool is itself a random sample of them. Lines are written in chunks of
 tens of thousands through one large buffer.
 
-Timestamps advance evenly over ``[start, end)`` with a small jitter, and one event in fifty is
-logged up to three seconds late, as happens when several proxy workers share one log. Tool
+Traffic follows a working day in Tokyo (busy afternoons, quiet nights and weekends); inside
+an hour events are spread evenly with a little jitter, and one in fifty is logged up to three
+seconds late, as happens when several proxy workers share one log. Tool
 calls are logged in UTC (``Z``), skill runs and router events in ``+09:00``, so readers must
 handle both. Circuit-breaker incidents on the flaky MCPs add a burst of failures, an ``open``
 transition, rejected calls, ``half-open``, a probe and ``closed``; the last incident may still
@@ -17,6 +18,7 @@ be open when the log ends.
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 import time
@@ -95,7 +97,7 @@ def _other_event(rng: random.Random) -> dict[str, object]:
             event["errorType"] = "SkillError"
             event["errorMessage"] = f"skill {skill} aborted: step 3 returned no output"
         return event
-    if roll < 0.97:  # noqa: PLR2004
+    if roll < 0.995:  # noqa: PLR2004
         return {
             "type": "router_route",
             "status": "ok",
@@ -246,36 +248,55 @@ _CLOCK = [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}." for s in range(864
 _MILLIS = [f"{ms:03d}" for ms in range(1000)]
 
 
+def _hourly_counts(start_ms: int, end_ms: int, total: int) -> list[tuple[int, int, int]]:
+    """Split ``total`` events over the hours of ``[start, end)`` as (start, end, count).
+
+    Traffic follows the office day in Tokyo — busiest mid-afternoon, quietest before dawn,
+    lighter at weekends — so the chart of a demo report looks like a real proxy's.
+    """
+    edges = [start_ms]
+    edges.extend(range((start_ms // 3_600_000 + 1) * 3_600_000, end_ms, 3_600_000))
+    edges.append(end_ms)
+    weights = []
+    for low, high in itertools.pairwise(edges):
+        local_hours = (low + (high - low) / 2 + _LOCAL_OFFSET_MS) / 3_600_000
+        daily = 1 + 0.6 * math.cos(2 * math.pi * (local_hours % 24 - 15) / 24)
+        weekend = 0.55 if int(local_hours // 24 + 3) % 7 >= 5 else 1.0  # noqa: PLR2004 - Sat, Sun
+        weights.append((high - low) * daily * weekend)
+    scale = total / sum(weights)
+    counts = [int(w * scale) for w in weights]
+    # Largest remainders get the events lost to rounding, so the total is exact.
+    by_remainder = sorted(range(len(weights)), key=lambda i: counts[i] - weights[i] * scale)
+    for i in by_remainder[: total - sum(counts)]:
+        counts[i] += 1
+    return [(edges[i], edges[i + 1], counts[i]) for i in range(len(counts))]
+
+
 def _write(out: BinaryIO, rng: random.Random, plan: _Plan) -> int:
-    span, regular, start_ms, end_ms = (
-        plan.end_ms - plan.start_ms,
-        plan.regular,
-        plan.start_ms,
-        plan.end_ms,
-    )
-    specials = plan.specials
+    regular, start_ms, end_ms, specials = plan.regular, plan.start_ms, plan.end_ms, plan.specials
     # The k-th malformed line follows regular event ceil(k·regular/malformed) − 1.
     bad_after = [-(-k * regular // plan.malformed) - 1 for k in range(1, plan.malformed + 1)]
     bad_after.append(-1)  # sentinel: never equal to an index
     next_bad = 0
-    step = max(1, span // max(regular, 1))
-    # Jitter: mostly within the event's own slot; one in fifty logged up to 3 s late.
-    jitter = [rng.randrange(step) for _ in range(4000)] + [-rng.randrange(3000) for _ in range(80)]
+    # Each event sits at a random point of its own slot; one in fifty is logged up to 3 s late.
+    fractions = range(1000)
+    late = [0] * 4000 + [-rng.randrange(1, 3000) for _ in range(80)]
     special_at = [at for at, _ in specials] + [end_ms + 1]  # sentinel
     next_special = 0
     days: dict[int, str] = {}
-    written = 0
-    for chunk_start in range(0, regular, _CHUNK):
-        size = min(regular, chunk_start + _CHUNK) - chunk_start
-        bodies = rng.choices(plan.pool, k=size)
-        jitters = rng.choices(jitter, k=size)
-        lines: list[str] = []
-        append = lines.append
-        for offset, (local, body) in enumerate(bodies):
-            index = chunk_start + offset
-            at = min(
-                max(start_ms, start_ms + index * span // regular + jitters[offset]), end_ms - 1
-            )
+    written = index = 0
+    lines: list[str] = []
+    append = lines.append
+    for low, high, count in _hourly_counts(start_ms, end_ms, regular):
+        if not count:
+            continue
+        width, scaled = high - low, count * 1000
+        bodies = rng.choices(plan.pool, k=count)
+        offsets = rng.choices(fractions, k=count)
+        delays = rng.choices(late, k=count)
+        for k, (local, body) in enumerate(bodies):
+            at = low + (k * 1000 + offsets[k]) * width // scaled + delays[k]
+            at = max(start_ms, at)
             while at >= special_at[next_special]:
                 append(specials[next_special][1])
                 next_special += 1
@@ -292,8 +313,11 @@ def _write(out: BinaryIO, rng: random.Random, plan: _Plan) -> int:
             if index == bad_after[next_bad]:
                 append(_MALFORMED[next_bad % len(_MALFORMED)] + "\n")
                 next_bad += 1
-        written += len(lines)
-        out.write("".join(lines).encode("utf-8", "surrogateescape"))
-    tail = [line for _, line in specials[next_special:]]
-    out.write("".join(tail).encode())
-    return written + len(tail)
+            index += 1
+        if len(lines) >= _CHUNK:
+            written += len(lines)
+            out.write("".join(lines).encode("utf-8", "surrogateescape"))
+            lines.clear()
+    lines.extend(line for _, line in specials[next_special:])
+    out.write("".join(lines).encode("utf-8", "surrogateescape"))
+    return written + len(lines)
