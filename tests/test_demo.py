@@ -173,3 +173,31 @@ def test_traffic_is_busier_on_tokyo_afternoons_than_before_dawn(log):
     afternoon = tokyo_hours[15]  # 15:00 in Tokyo
     before_dawn = tokyo_hours[24 + 3]  # 03:00 the next day, as hours after midnight UTC + 9
     assert afternoon > 2.5 * before_dawn > 0
+
+
+def test_the_demo_command_writes_data_and_a_valid_config_that_enables_every_job(tmp_path):
+    from click.testing import CliRunner
+
+    from ops_schedule.cli import cli
+    from ops_schedule.config import JOB_NAMES, load_config
+
+    result = CliRunner().invoke(
+        cli, ["demo", "--dir", "d", "--events", "3000", "--days", "2", "--locale", "en"]
+    )
+    assert result.exit_code == 0, result.output
+    records = len((tmp_path / "d/incidents/state.jsonl").read_bytes().splitlines())
+    assert result.output.splitlines() == [
+        "wrote d/events.jsonl (3,000 lines over 2 days)",
+        f"wrote d/incidents/state.jsonl ({records} incident records)",
+        "wrote d/ops-schedule.json (all jobs enabled, nothing posted)",
+        "next: ops-schedule --config d/ops-schedule.json run --now",
+    ]
+    config = load_config(tmp_path / "d" / "ops-schedule.json", {})
+    assert config.enabled
+    assert all(config.job_active(name) for name in JOB_NAMES)
+    assert not any(config.jobs.get(name).post_to_issue for name in JOB_NAMES)
+    assert config.sources.events == Path("d/events.jsonl")
+    assert config.sources.events.is_file()
+    assert config.sources.incidents.is_file()
+    assert config.output_dir == Path("d/reports")
+    assert config.locale == "en"

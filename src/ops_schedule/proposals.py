@@ -50,7 +50,7 @@ class Proposal:
     severity: Severity
     mcp: str | None
     facts: Mapping[str, float | int | str] = field(default_factory=dict)  # numbers the text quotes
-    weight: int = 0  # calls or events concerned; orders proposals of equal rank
+    weight: int = 0  # how much it concerns (calls, failures, trips); orders equal ranks
 
 
 def _mcp_rules(row: McpRow, thresholds: ThresholdsConfig) -> list[Proposal]:
@@ -77,7 +77,8 @@ def _mcp_rules(row: McpRow, thresholds: ThresholdsConfig) -> list[Proposal]:
         found.append(Proposal("slowP95", "warning", row.name, facts, row.calls))
     if row.circuit_open_count >= 2:  # noqa: PLR2004 - opening twice is flapping, once is an event
         facts = {"count": row.circuit_open_count}
-        found.append(Proposal("circuitFlapping", "warning", row.name, facts, row.calls))
+        weight = row.circuit_open_count  # the more often it trips, the more it matters
+        found.append(Proposal("circuitFlapping", "warning", row.name, facts, weight))
     if (
         row.p95_ms is not None
         and row.previous_p95_ms is not None

@@ -21,12 +21,12 @@ from ops_schedule.runner import utc_now
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same data.")
 @click.option(
-    "--days", type=click.IntRange(1, 366), default=15, show_default=True, help="Days of events."
+    "--days", type=click.IntRange(1, 366), default=22, show_default=True, help="Days of events."
 )
 @click.option(
     "--events",
     type=click.IntRange(0),
-    default=300_000,
+    default=450_000,
     show_default=True,
     help="How many events to write.",
 )

@@ -46,13 +46,14 @@ def write_demo(
     *,
     now: datetime,
     seed: int = 0,
-    days: int = 15,
-    events: int = 300_000,
+    days: int = 22,
+    events: int = 450_000,
     locale: str = "ja",
 ) -> DemoFiles:
     """Write the demo files under ``directory``; the event log ends at ``now``.
 
-    Fifteen days by default, so the weekly report has a full previous week to compare with.
+    Twenty-two days by default: whatever the weekday, the weekly report then has a full
+    previous week to compare with.
     """
     events_path = directory / "events.jsonl"
     incidents_path = directory / "incidents" / "state.jsonl"
