@@ -18,8 +18,8 @@ from ops_schedule.commands.status import status
 from ops_schedule.config import (
     DEFAULT_CONFIG_PATH,
     SCHEMA_PATH,
-    Config,
     config_exists,
+    config_warnings,
     default_document,
     json_schema,
 )
@@ -68,7 +68,9 @@ def cli(ctx: click.Context, config_path: Path | None, log_format: str, quiet: bo
 def validate(app: AppContext, config_path: Path | None) -> None:
     """Check the configuration and print every problem at once.
 
-    Exit code 2 when the configuration is invalid.
+    Exit code 2 when the configuration is invalid: each problem names its JSON path, the bad
+    value and what is allowed. A valid configuration may still print warnings about settings
+    that do nothing (exit code 0).
 
     \b
     Example:
@@ -82,16 +84,11 @@ def validate(app: AppContext, config_path: Path | None) -> None:
         app.say(f"{path}: not found; using defaults (everything disabled)")
     else:
         app.say(f"{path}: valid")
-    for warning in config_warnings(config):
+    warnings = config_warnings(config)
+    # Checks that need the environment as well as the file (GITHUB_TOKEN set, repository known
+    # for the jobs that post) add their warnings here.
+    for warning in warnings:
         app.say(f"warning: {warning}")
-
-
-def config_warnings(config: Config) -> list[str]:
-    """Things that are valid but will not do what the operator probably wants."""
-    warnings = []
-    if not config.enabled and any(job.enabled for _, job in config.jobs.items()):
-        warnings.append("jobs are enabled but the global switch 'enabled' is false: nothing runs")
-    return warnings
 
 
 @cli.command()

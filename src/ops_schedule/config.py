@@ -15,22 +15,33 @@ from datetime import time, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
     StrictBool,
+    StrictFloat,
     StrictInt,
+    StrictStr,
     ValidationError,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
     model_validator,
 )
 
+from ops_schedule.config_problems import (
+    duplicate_keys,
+    file_order,
+    format_error,
+    keep_duplicates,
+    show,
+)
 from ops_schedule.errors import ConfigError
 from ops_schedule.redaction import compile_custom_pattern
 
@@ -70,27 +81,37 @@ DEFAULT_GRACE: dict[Cadence, timedelta] = {
     "weekly": timedelta(hours=48),
 }
 
-_HHMM = re.compile(r"(?P<h>[01]\d|2[0-3]):(?P<m>[0-5]\d)")
-_DURATION = re.compile(r"(?:(?P<d>\d+)d)?(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?(?:(?P<s>\d+)s)?")
+# [0-9], not \d: Python's \d also matches other scripts' digits, JSON Schema's does not.
+_HHMM = re.compile(r"(?P<h>[01][0-9]|2[0-3]):(?P<m>[0-5][0-9])")
+_DURATION = re.compile(
+    r"(?:(?P<d>[0-9]+)d)?(?:(?P<h>[0-9]+)h)?(?:(?P<m>[0-9]+)m)?(?:(?P<s>[0-9]+)s)?"
+)
 _DURATION_HELP = "a duration such as 90m, 6h, 2d or 1h30m"
+_ZONE_HELP = "an IANA time zone name such as Asia/Tokyo or UTC"
+_REPO = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+_URL = re.compile(r"https?://[^\s/?#]+(/\S*)?")
 
 
 def parse_duration(value: object) -> timedelta:
-    """Parse ``6h``, ``90m``, ``2d``, ``1h30m`` (or a number of seconds) into a timedelta."""
+    """Parse ``6h``, ``90m``, ``2d``, ``1h30m`` into a timedelta.
+
+    Only strings are accepted: a bare number would leave its unit to guesswork.
+    """
     if isinstance(value, timedelta):
         return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return timedelta(seconds=value)
     if isinstance(value, str):
-        match = _DURATION.fullmatch(value.strip())
+        match = _DURATION.fullmatch(value)
         if match and any(match.groupdict().values()):
             parts = {k: int(v) for k, v in match.groupdict().items() if v}
-            return timedelta(
-                days=parts.get("d", 0),
-                hours=parts.get("h", 0),
-                minutes=parts.get("m", 0),
-                seconds=parts.get("s", 0),
-            )
+            try:
+                return timedelta(
+                    days=parts.get("d", 0),
+                    hours=parts.get("h", 0),
+                    minutes=parts.get("m", 0),
+                    seconds=parts.get("s", 0),
+                )
+            except OverflowError:
+                raise ValueError(f"is not {_DURATION_HELP} (far too long)") from None
     raise ValueError(f"is not {_DURATION_HELP}")
 
 
@@ -105,12 +126,29 @@ def format_duration(value: timedelta) -> str:
     return out or "0s"
 
 
+_DURATION_SCHEMA = {
+    "type": "string",
+    "minLength": 1,
+    "pattern": r"^([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$",
+}
+
 Duration = Annotated[
     timedelta,
     BeforeValidator(parse_duration),
     PlainSerializer(format_duration, return_type=str),
-    WithJsonSchema({"type": "string", "pattern": r"^(\d+d)?(\d+h)?(\d+m)?(\d+s)?$"}),
+    WithJsonSchema(_DURATION_SCHEMA),
 ]
+
+
+def _grace_problem(grace: timedelta, cadence: Cadence) -> str | None:
+    """Why ``grace`` cannot be the catch-up window of a ``cadence`` job, or None if it can."""
+    period = PERIOD_LENGTH[cadence]
+    if timedelta(0) < grace < period:
+        return None
+    return (
+        f"is not a catch-up grace for a {cadence} job "
+        f"(must be more than 0 and less than the period, {format_duration(period)})"
+    )
 
 
 def _check_time_of_day(value: object) -> str:
@@ -122,25 +160,70 @@ def _check_time_of_day(value: object) -> str:
 TimeOfDay = Annotated[
     str,
     BeforeValidator(_check_time_of_day),
-    WithJsonSchema({"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$"}),
+    WithJsonSchema({"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]$"}),
 ]
 
 
-class _ProblemsError(ValueError):
-    """Cross-field problems of one model, as (field below that model, message) pairs."""
+def _check_path(value: object) -> Path:
+    if isinstance(value, Path):
+        return value
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("is not a path (a non-empty string)")
+    return Path(value)
 
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(f"{field}: {message}" for field, message in problems))
+
+ConfigPath = Annotated[
+    Path,
+    BeforeValidator(_check_path),
+    WithJsonSchema({"type": "string", "minLength": 1}),
+]
 
 
-def _grace_problem(grace: timedelta, cadence: Cadence) -> str | None:
-    if timedelta(0) < grace < PERIOD_LENGTH[cadence]:
-        return None
-    return (
-        f"{format_duration(grace)!r} must be longer than 0 and shorter than the period "
-        f"({format_duration(PERIOD_LENGTH[cadence])})"
-    )
+def _check_pattern(pattern: str) -> str:
+    # Fail closed: a redactor with a pattern silently dropped would leak.
+    try:
+        compiled = compile_custom_pattern(pattern)
+    except ValueError as exc:
+        raise ValueError(
+            f"does not compile as an RE2 regular expression ({exc}; RE2 has no "
+            "backreferences or lookaround)"
+        ) from None
+    if compiled.search("") is not None:
+        raise ValueError("matches the empty string, so it would redact nothing useful")
+    return pattern
+
+
+Pattern = Annotated[StrictStr, AfterValidator(_check_pattern)]
+
+
+def _check_zone(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"is not {_ZONE_HELP}")  # noqa: TRY004 - pydantic wants ValueError
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        pass
+    else:
+        return value
+    by_lower = {name.lower(): name for name in available_timezones()}
+    close = difflib.get_close_matches(value.lower(), list(by_lower), n=1, cutoff=0.8)
+    hint = f'; did you mean "{by_lower[close[0]]}"?' if close else ""
+    raise ValueError(f"is not {_ZONE_HELP}{hint}")
+
+
+ZoneName = Annotated[
+    str,
+    BeforeValidator(_check_zone),
+    WithJsonSchema({"type": "string", "minLength": 1}),
+]
+
+Number = Annotated[StrictFloat, Field(allow_inf_nan=False)]
+
+
+def _optional_cadence_keys(schema: dict[str, Any]) -> None:
+    # The loader fills cadence, at and dow from the job's defaults, so a file may omit them
+    # (the seed's rollout steps do); the schema must not demand them either.
+    schema.pop("required", None)
 
 
 class _Model(BaseModel):
@@ -150,33 +233,43 @@ class _Model(BaseModel):
 class JobConfig(_Model):
     """One job's schedule and switches."""
 
-    enabled: StrictBool = False
-    cadence: Cadence
-    at: TimeOfDay
-    dow: Weekday | None = None
-    post_to_issue: StrictBool = Field(False, alias="postToIssue")
-    catch_up_grace: Duration | None = Field(None, alias="catchUpGrace")
+    model_config = ConfigDict(json_schema_extra=_optional_cadence_keys)
 
-    @model_validator(mode="after")
-    def _dow_and_grace_fit_cadence(self) -> JobConfig:
-        problems = []
-        if self.cadence == "daily" and self.dow is not None:
-            problems.append(
-                (
-                    "dow",
-                    (
-                        f"{self.dow.value!r} is not allowed on a daily job "
-                        "(remove it, or set cadence to weekly)"
-                    ),
-                )
-            )
-        if self.catch_up_grace is not None:
-            message = _grace_problem(self.catch_up_grace, self.cadence)
-            if message:
-                problems.append(("catchUpGrace", message))
-        if problems:
-            raise _ProblemsError(problems)
-        return self
+    # Field order matters: the checks of dow and catchUpGrace read the validated cadence.
+    enabled: StrictBool = Field(
+        False, description="Per-job switch; the job runs only if the global switch is on too."
+    )
+    cadence: Cadence = Field(description="daily or weekly; defaults to the job's own cadence.")
+    at: TimeOfDay = Field(description="Local time of day (HH:MM, 24 h) in timezone.")
+    dow: Weekday | None = Field(
+        None,
+        description="Day of the week of a weekly job (default Mon); not allowed on a daily job.",
+    )
+    post_to_issue: StrictBool = Field(
+        False, alias="postToIssue", description="Post the result as a comment on dashboardIssue."
+    )
+    catch_up_grace: Duration | None = Field(
+        None,
+        alias="catchUpGrace",
+        description="How late a missed run of this job may start (e.g. 2h); overrides catchUpGrace",
+    )
+
+    @field_validator("dow")
+    @classmethod
+    def _dow_only_on_weekly(cls, dow: Weekday | None, info: ValidationInfo) -> Weekday | None:
+        if dow is not None and info.data.get("cadence") == "daily":
+            raise ValueError("is not allowed on a daily job (remove dow, or set cadence to weekly)")
+        return dow
+
+    @field_validator("catch_up_grace")
+    @classmethod
+    def _grace_fits_cadence(cls, grace: timedelta | None, info: ValidationInfo) -> timedelta | None:
+        cadence = info.data.get("cadence")
+        if grace is not None and cadence is not None:
+            problem = _grace_problem(grace, cadence)
+            if problem:
+                raise ValueError(problem)
+        return grace
 
     @property
     def time_of_day(self) -> time:
@@ -191,9 +284,17 @@ class JobConfig(_Model):
 class JobsConfig(_Model):
     """The three jobs; a job left out of the file keeps its defaults."""
 
-    daily_observability_report: JobConfig
-    weekly_observability_report: JobConfig
-    weekly_improvement_digest: JobConfig
+    model_config = ConfigDict(json_schema_extra=_optional_cadence_keys)
+
+    daily_observability_report: JobConfig = Field(
+        description="Report of the last 24 h of proxy events (daily 09:00)."
+    )
+    weekly_observability_report: JobConfig = Field(
+        description="The same report over the last 7 days (weekly, Mon 09:10)."
+    )
+    weekly_improvement_digest: JobConfig = Field(
+        description="Top-3 incident causes of the week with proposals (weekly, Mon 09:20)."
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -206,8 +307,8 @@ class JobsConfig(_Model):
             given = merged.get(name, {})
             if isinstance(given, Mapping):
                 defaults: dict[str, Any] = {"cadence": cadence, "at": at}
-                if dow is not None and given.get("cadence", cadence) == "weekly":
-                    defaults["dow"] = dow.value
+                if given.get("cadence", cadence) == "weekly":
+                    defaults["dow"] = (dow or Weekday.MON).value
                 merged[name] = {**defaults, **given}
         return merged
 
@@ -222,102 +323,183 @@ class JobsConfig(_Model):
 
 
 class RedactionConfig(_Model):
-    patterns: tuple[str, ...] = ()
-    placeholder: str = Field("[REDACTED]", min_length=1)
-
-    @field_validator("patterns")
-    @classmethod
-    def _patterns_compile(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
-        # Fail closed: a redactor with a pattern silently dropped would leak.
-        problems = []
-        for index, pattern in enumerate(patterns):
-            try:
-                compile_custom_pattern(pattern)
-            except ValueError as exc:
-                problems.append((str(index), f"{_show(pattern)} does not compile: {exc}"))
-        if problems:
-            raise _ProblemsError(problems)
-        return patterns
+    patterns: tuple[Pattern, ...] = Field(
+        (),
+        description="Extra RE2 regular expressions to redact, on top of the built-in ones.",
+    )
+    placeholder: StrictStr = Field(
+        "[REDACTED]", min_length=1, description="Text that replaces every redacted match."
+    )
 
 
 class SourcesConfig(_Model):
-    events: Path = Path(".taisun/observability/events.jsonl")
-    incidents: Path = Path(".taisun/incidents/state.jsonl")
+    events: ConfigPath = Field(
+        Path(".taisun/observability/events.jsonl"),
+        description="Observability event log (JSON Lines); rotated siblings are read too.",
+    )
+    incidents: ConfigPath = Field(
+        Path(".taisun/incidents/state.jsonl"),
+        description="Incident state written by the incident-lifecycle module (JSON Lines).",
+    )
+
+
+RepoName = Annotated[StrictStr, WithJsonSchema({"type": "string", "pattern": f"^{_REPO.pattern}$"})]
+ApiUrl = Annotated[StrictStr, WithJsonSchema({"type": "string", "pattern": f"^{_URL.pattern}$"})]
 
 
 class GitHubConfig(_Model):
-    repo: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-    api_url: str = Field("https://api.github.com", alias="apiUrl", pattern=r"^https?://\S+$")
-    max_retry_seconds: float = Field(600.0, alias="maxRetrySeconds", gt=0, le=86400)
+    repo: RepoName | None = Field(
+        None,
+        description="owner/name of the repository of dashboardIssue; null: $GITHUB_REPOSITORY.",
+    )
+    api_url: ApiUrl = Field(
+        "https://api.github.com",
+        alias="apiUrl",
+        description="REST API base URL (GitHub Enterprise Server: https://HOST/api/v3).",
+    )
+    max_retry_seconds: Number = Field(
+        600.0,
+        alias="maxRetrySeconds",
+        gt=0,
+        le=86400,
+        description="Upper bound, in seconds, on the time spent retrying one post.",
+    )
+
+    @field_validator("repo")
+    @classmethod
+    def _owner_slash_name(cls, repo: str | None) -> str | None:
+        if repo is not None and not _REPO.fullmatch(repo):
+            raise ValueError('is not a repository in "owner/name" form')
+        return repo
+
+    @field_validator("api_url")
+    @classmethod
+    def _http_url(cls, url: str) -> str:
+        if not _URL.fullmatch(url):
+            raise ValueError("is not an http(s) URL such as https://api.github.com")
+        return url.rstrip("/")
 
 
 class GraceConfig(_Model):
-    daily: Duration = DEFAULT_GRACE["daily"]
-    weekly: Duration = DEFAULT_GRACE["weekly"]
+    # The schema's defaults are written the way the file writes durations, not as ISO 8601.
+    daily: Duration = Field(
+        DEFAULT_GRACE["daily"],
+        description="Catch-up grace of daily jobs (less than 1d).",
+        json_schema_extra={"default": format_duration(DEFAULT_GRACE["daily"])},
+    )
+    weekly: Duration = Field(
+        DEFAULT_GRACE["weekly"],
+        description="Catch-up grace of weekly jobs (less than 7d).",
+        json_schema_extra={"default": format_duration(DEFAULT_GRACE["weekly"])},
+    )
 
-    @model_validator(mode="after")
-    def _shorter_than_periods(self) -> GraceConfig:
-        problems = [
-            (cadence, message)
-            for cadence in ("daily", "weekly")
-            if (message := _grace_problem(getattr(self, cadence), cadence))
-        ]
-        if problems:
-            raise _ProblemsError(problems)
-        return self
+    @field_validator("daily", "weekly")
+    @classmethod
+    def _shorter_than_period(cls, grace: timedelta, info: ValidationInfo) -> timedelta:
+        cadence: Cadence = "daily" if info.field_name == "daily" else "weekly"
+        problem = _grace_problem(grace, cadence)
+        if problem:
+            raise ValueError(problem)
+        return grace
 
 
 class ThresholdsConfig(_Model):
-    warn_success_rate: float = Field(0.95, alias="warnSuccessRate", ge=0, le=1)
-    critical_success_rate: float = Field(0.90, alias="criticalSuccessRate", ge=0, le=1)
-    warn_p95_ms: float = Field(5000, alias="warnP95Ms", gt=0)
+    # Field order matters: the check of criticalSuccessRate reads the validated warnSuccessRate.
+    warn_success_rate: Number = Field(
+        0.95,
+        alias="warnSuccessRate",
+        ge=0,
+        le=1,
+        description="Success rate below which a report says WARNING (0 to 1).",
+    )
+    critical_success_rate: Number = Field(
+        0.90,
+        alias="criticalSuccessRate",
+        ge=0,
+        le=1,
+        description="Success rate below which a report says CRITICAL (0 to 1, ≤ warnSuccessRate).",
+    )
+    warn_p95_ms: Number = Field(
+        5000,
+        alias="warnP95Ms",
+        gt=0,
+        description="p95 latency in milliseconds above which a report says WARNING.",
+    )
 
-    @model_validator(mode="after")
-    def _critical_below_warn(self) -> ThresholdsConfig:
-        if self.critical_success_rate > self.warn_success_rate:
-            raise ValueError(
-                f"criticalSuccessRate ({self.critical_success_rate}) must not be above "
-                f"warnSuccessRate ({self.warn_success_rate})"
-            )
-        return self
-
-
-def _check_zone(value: object) -> str:
-    if not isinstance(value, str):
-        raise ValueError("is not an IANA time zone name (for example Asia/Tokyo)")  # noqa: TRY004
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError("is not an IANA time zone name (for example Asia/Tokyo)") from None
-    return value
-
-
-ZoneName = Annotated[str, BeforeValidator(_check_zone)]
+    @field_validator("critical_success_rate")
+    @classmethod
+    def _critical_not_above_warn(cls, critical: float, info: ValidationInfo) -> float:
+        warn = info.data.get("warn_success_rate")
+        if warn is not None and critical > warn:
+            raise ValueError(f"must not be above warnSuccessRate ({warn})")
+        return critical
 
 
 class Config(_Model):
     """The whole configuration file (``config/proxy-mcp/ops-schedule.json``)."""
 
-    schema_: str | None = Field(None, alias="$schema", description="Ignored; for editors.")
-    enabled: StrictBool = False
-    timezone: ZoneName = "Asia/Tokyo"
-    state_dir: Path = Field(Path("logs/schedule-state"), alias="stateDir")
-    dashboard_issue: StrictInt | None = Field(None, alias="dashboardIssue", ge=1)
-    jobs: JobsConfig = Field(default_factory=lambda: JobsConfig.model_validate({}))
-    redaction: RedactionConfig = Field(default_factory=RedactionConfig)
-    sources: SourcesConfig = Field(default_factory=SourcesConfig)
-    output_dir: Path = Field(Path("logs/ops-reports"), alias="outputDir")
-    locale: Literal["ja", "en"] = "ja"
-    github: GitHubConfig = Field(default_factory=GitHubConfig)
-    catch_up_grace: GraceConfig = Field(default_factory=GraceConfig, alias="catchUpGrace")
-    thresholds: ThresholdsConfig = Field(default_factory=ThresholdsConfig)
+    schema_: StrictStr | None = Field(None, alias="$schema", description="Ignored; for editors.")
+    enabled: StrictBool = Field(
+        False, description="Global switch: no job runs on schedule while it is false."
+    )
+    timezone: ZoneName = Field(
+        "Asia/Tokyo", description="IANA zone in which at, dow, days and ISO weeks are reckoned."
+    )
+    state_dir: ConfigPath = Field(
+        Path("logs/schedule-state"),
+        alias="stateDir",
+        description="Directory of schedule-state.json.",
+    )
+    dashboard_issue: StrictInt | None = Field(
+        None,
+        alias="dashboardIssue",
+        ge=1,
+        description="Number of the issue that receives the comments, or null.",
+    )
+    jobs: JobsConfig = Field(
+        default_factory=lambda: JobsConfig.model_validate({}),
+        description="The jobs, by name; a job left out keeps its defaults.",
+    )
+    redaction: RedactionConfig = Field(
+        default_factory=RedactionConfig, description="What is replaced in every outgoing text."
+    )
+    sources: SourcesConfig = Field(
+        default_factory=SourcesConfig, description="Where the jobs read their input."
+    )
+    output_dir: ConfigPath = Field(
+        Path("logs/ops-reports"),
+        alias="outputDir",
+        description="Archive of every generated report (Markdown and JSON).",
+    )
+    locale: Literal["ja", "en"] = Field("ja", description="Report language.")
+    github: GitHubConfig = Field(
+        default_factory=GitHubConfig, description="Where and how results are posted."
+    )
+    catch_up_grace: GraceConfig = Field(
+        default_factory=GraceConfig,
+        alias="catchUpGrace",
+        description='How late a missed run may still start: "2h" for all, or per cadence.',
+    )
+    thresholds: ThresholdsConfig = Field(
+        default_factory=ThresholdsConfig, description="Alert levels in reports."
+    )
 
     @field_validator("catch_up_grace", mode="before")
     @classmethod
     def _grace_shorthand(cls, value: object) -> object:
-        # "catchUpGrace": "2h" sets both cadences at once.
-        if isinstance(value, str | int) and not isinstance(value, bool):
+        # "catchUpGrace": "2h" sets both cadences at once; its problems are reported at the
+        # path the operator wrote, not at catchUpGrace.daily.
+        if isinstance(value, str):
+            grace = parse_duration(value)
+            for cadence in ("daily", "weekly"):
+                problem = _grace_problem(grace, cadence)
+                if problem:
+                    raise ValueError(problem)
             return {"daily": value, "weekly": value}
+        if not isinstance(value, Mapping | GraceConfig):
+            raise ValueError(  # noqa: TRY004 - pydantic reports ValueError, not TypeError
+                f'is not {_DURATION_HELP}, nor an object {{"daily": …, "weekly": …}}'
+            )
         return value
 
     @property
@@ -342,143 +524,129 @@ class Config(_Model):
 
 # --------------------------------------------------------------------------- loading
 
+ENV_ENABLED = "OPS_SCHEDULE_ENABLED"
+ENV_TIMEZONE = "OPS_SCHEDULE_TIMEZONE"
+ENV_CONFIG = "OPS_SCHEDULE_CONFIG"
+ENV_REPOSITORY = "GITHUB_REPOSITORY"
+
 _ENV_BOOL = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
-def _apply_env(raw: dict[str, Any], environ: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
-    problems = []
-    raw = dict(raw)
-    if "OPS_SCHEDULE_ENABLED" in environ:
-        text = environ["OPS_SCHEDULE_ENABLED"].strip().lower()
-        if text in _ENV_BOOL:
-            raw["enabled"] = _ENV_BOOL[text]
+def _apply_env(
+    raw: dict[str, Any], environ: Mapping[str, str]
+) -> tuple[dict[str, Any], list[str], dict[str, str]]:
+    """Overlay the environment on the file.
+
+    Returns the merged document, problems found in the variables themselves, and which JSON
+    paths were set from which variable (so that an invalid value names its variable). An empty
+    variable counts as unset.
+    """
+    merged = dict(raw)
+    problems: list[str] = []
+    env_paths: dict[str, str] = {}
+    if text := environ.get(ENV_ENABLED, "").strip():
+        if text.lower() in _ENV_BOOL:
+            merged["enabled"] = _ENV_BOOL[text.lower()]
+            env_paths["enabled"] = ENV_ENABLED
         else:
             problems.append(
-                f"OPS_SCHEDULE_ENABLED: {environ['OPS_SCHEDULE_ENABLED']!r} is not a boolean "
-                "(true or false)"
+                f"enabled (from {ENV_ENABLED}): {show(text)} is not a boolean "
+                "(true or false, 1 or 0, yes or no)"
             )
-    if environ.get("OPS_SCHEDULE_TIMEZONE"):
-        raw["timezone"] = environ["OPS_SCHEDULE_TIMEZONE"]
-    if environ.get("GITHUB_REPOSITORY"):
-        github = dict(raw.get("github") or {}) if isinstance(raw.get("github"), dict | None) else {}
-        if isinstance(raw.get("github"), dict | None) and not github.get("repo"):
-            github["repo"] = environ["GITHUB_REPOSITORY"]
-            raw["github"] = github
-    return raw, problems
-
-
-def _all_aliases(model: type[BaseModel]) -> list[str]:
-    return [f.alias or name for name, f in model.model_fields.items()]
-
-
-def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
-    model: type[BaseModel] = Config
-    for part in loc:
-        fields = {f.alias or n: f for n, f in model.model_fields.items()}
-        field = fields.get(str(part))
-        if field is None:
-            return None
-        annotation = field.annotation
-        candidates = [annotation, *getattr(annotation, "__args__", ())]
-        nested = next(
-            (c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None
-        )
-        if nested is None:
-            return None
-        model = nested
-    return model
-
-
-def _show(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, default=str)
-
-
-def _format_error(error: Mapping[str, Any], env_paths: Mapping[str, str]) -> list[str]:
-    loc = tuple(error["loc"])
-    ctx_error = (error.get("ctx") or {}).get("error")
-    if isinstance(ctx_error, _ProblemsError):
-        return [".".join([*map(str, loc), f]) + f": {m}" for f, m in ctx_error.problems]
-    path = ".".join(str(p) for p in loc) or "(top level)"
-    if path in env_paths:
-        path = f"{path} (from {env_paths[path]})"
-    kind = error["type"]
-    value = error.get("input")
-    message = str(error["msg"]).removeprefix("Value error, ")
-    if kind == "extra_forbidden":
-        parent = _model_at(loc[:-1])
-        allowed = _all_aliases(parent) if parent else []
-        if parent is JobsConfig:
-            allowed = list(JOB_NAMES)
-        key = str(loc[-1])
-        hint = (
-            difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-            or [
-                name
-                for name in allowed
-                if len(key) >= 3 and name.startswith(key)  # noqa: PLR2004
-            ][:1]
-        )
-        what = "unknown job" if parent is JobsConfig else "unknown key"
-        did_you_mean = f"; did you mean {hint[0]!r}?" if hint else ""
-        return [f"{path}: {what}{did_you_mean} (allowed: {', '.join(allowed)})"]
-    if kind == "missing":
-        return [f"{path}: is required"]
-    if message.startswith(("is not", "does not")):
-        return [f"{path}: {_show(value)} {message}"]
-    return [f"{path}: {_show(value)} is not allowed: {message}"]
+    if zone := environ.get(ENV_TIMEZONE, "").strip():
+        merged["timezone"] = zone
+        env_paths["timezone"] = ENV_TIMEZONE
+    github = merged.get("github")
+    if (repo := environ.get(ENV_REPOSITORY, "").strip()) and (
+        "github" not in merged or (isinstance(github, Mapping) and github.get("repo") is None)
+    ):
+        # Only fills a gap: a repo written in the file wins over the CI's own repository.
+        merged["github"] = {**(github or {}), "repo": repo}
+        env_paths["github.repo"] = ENV_REPOSITORY
+    return merged, problems, env_paths
 
 
 def parse_config(
     raw: object, environ: Mapping[str, str] | None = None, source: str | None = None
 ) -> Config:
-    """Validate a decoded JSON document (plus environment overrides) into a :class:`Config`."""
+    """Validate a decoded JSON document (plus environment overrides) into a :class:`Config`.
+
+    Every problem is collected and raised together as one :class:`ConfigError`.
+    """
     environ = os.environ if environ is None else environ
     if not isinstance(raw, dict):
-        raise ConfigError([f"(top level): {_show(raw)} is not a JSON object"], source)
-    merged, problems = _apply_env(raw, environ)
-    env_paths = {
-        path: var
-        for path, var in (
-            ("enabled", "OPS_SCHEDULE_ENABLED"),
-            ("timezone", "OPS_SCHEDULE_TIMEZONE"),
-            ("github.repo", "GITHUB_REPOSITORY"),
-        )
-        if environ.get(var) and merged.get(path) != raw.get(path)
-    }
+        raise ConfigError([f"(top level): {show(raw)} is not a JSON object"], source)
+    merged, problems, env_paths = _apply_env(raw, environ)
     try:
         config = Config.model_validate(merged)
     except ValidationError as exc:
-        for error in exc.errors(include_url=False):
-            problems.extend(_format_error(error, env_paths))
+        errors = sorted(exc.errors(include_url=False), key=lambda e: file_order(merged, e["loc"]))
+        problems.extend(format_error(e, env_paths, Config, JobsConfig) for e in errors)
         raise ConfigError(problems, source) from None
     if problems:
         raise ConfigError(problems, source)
     return config
 
 
+def _config_path(path: Path | None, environ: Mapping[str, str]) -> Path:
+    return path or Path(environ.get(ENV_CONFIG) or DEFAULT_CONFIG_PATH)
+
+
 def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
-    """Load the config file; a missing file means all defaults (everything disabled)."""
+    """Load the config file; a missing file means all defaults (everything disabled).
+
+    The path is ``path``, else ``$OPS_SCHEDULE_CONFIG``, else the default path; a relative path
+    is taken from the working directory.
+    """
     environ = os.environ if environ is None else environ
-    path = path or Path(environ.get("OPS_SCHEDULE_CONFIG") or DEFAULT_CONFIG_PATH)
+    path = _config_path(path, environ)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         return parse_config({}, environ, str(path))
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([f"cannot read the file: {exc}"], str(path)) from None
     try:
-        raw = json.loads(text)
+        raw = json.loads(text, object_pairs_hook=keep_duplicates)
     except json.JSONDecodeError as exc:
         raise ConfigError(
             [f"line {exc.lineno}, column {exc.colno}: invalid JSON: {exc.msg}"], str(path)
         ) from None
-    return parse_config(raw, environ, str(path))
+    duplicates = duplicate_keys(raw)
+    try:
+        config = parse_config(raw, environ, str(path))
+    except ConfigError as exc:
+        raise ConfigError([*duplicates, *exc.problems], str(path)) from None
+    if duplicates:
+        raise ConfigError(duplicates, str(path))
+    return config
 
 
 def config_exists(path: Path | None = None, environ: Mapping[str, str] | None = None) -> bool:
     environ = os.environ if environ is None else environ
-    path = path or Path(environ.get("OPS_SCHEDULE_CONFIG") or DEFAULT_CONFIG_PATH)
-    return path.is_file()
+    return _config_path(path, environ).is_file()
+
+
+def config_warnings(config: Config) -> list[str]:
+    """Things that are valid but will not do what the operator probably wants."""
+    warnings = []
+    enabled_jobs = [name for name, job in config.jobs.items() if job.enabled]
+    if not config.enabled and enabled_jobs:
+        warnings.append(
+            f"enabled is false, so no job runs on schedule, although these jobs are enabled: "
+            f"{', '.join(enabled_jobs)}"
+        )
+    if config.enabled and not enabled_jobs:
+        warnings.append("enabled is true but no job is enabled: nothing runs")
+    if config.dashboard_issue is None:
+        warnings.extend(
+            f"jobs.{name}.postToIssue is true but dashboardIssue is null: "
+            "the result cannot be posted"
+            for name, job in config.jobs.items()
+            if job.post_to_issue
+        )
+    # Checks that also need the environment (token, repository) live beside validate in cli.py.
+    return warnings
 
 
 def json_schema() -> dict[str, Any]:
@@ -486,6 +654,10 @@ def json_schema() -> dict[str, Any]:
     schema = Config.model_json_schema(by_alias=True, mode="validation")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "ops-schedule configuration"
+    # The loader also takes one duration for both cadences ("catchUpGrace": "2h").
+    grace = schema["properties"]["catchUpGrace"]
+    ref = grace.pop("$ref")
+    grace["anyOf"] = [_DURATION_SCHEMA, {"$ref": ref}]
     return schema
 
 

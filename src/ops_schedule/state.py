@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import socket
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 STATE_VERSION = 1
 STATE_FILE = "schedule-state.json"
 DONE_PERIODS_KEPT = 8
+STALE_TEMP_SECONDS = 60  # a temp file this old belongs to a save that was killed
 
 JobStatus = Literal["ok", "fail", "skipped"]
 
@@ -75,7 +77,8 @@ class Running:
         started = _parse_time(raw.get("startedAt"))
         if started is None or not isinstance(raw.get("period"), str):
             return None
-        return cls(raw["period"], started, int(raw.get("pid") or 0), str(raw.get("host") or ""))
+        pid = _non_negative_int(raw.get("pid"))  # a hand-edited pid must not stop every load
+        return cls(raw["period"], started, pid, str(raw.get("host") or ""))
 
 
 _KNOWN = frozenset(
@@ -306,8 +309,11 @@ class JsonStateStore:
     @contextlib.contextmanager
     def claim(self, job: str) -> Iterator[bool]:
         """Hold the claim on ``job`` for the block; yields False if another process holds it."""
-        self._claims.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self._claims / f"{job}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self._claims.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self._claims / f"{job}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise self._unusable(exc) from None
         try:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -327,15 +333,18 @@ class JsonStateStore:
             self.state_dir.mkdir(parents=True, exist_ok=True)
             fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
-            raise StateError(
-                f"cannot use the state directory {self.state_dir}: {exc.strerror}; check that it "
-                "exists and is writable (config: stateDir)"
-            ) from None
+            raise self._unusable(exc) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield
         finally:
             os.close(fd)  # closing drops the lock
+
+    def _unusable(self, exc: OSError) -> StateError:
+        return StateError(
+            f"cannot use the state directory {self.state_dir}: {exc.strerror}; check that it "
+            "exists and is writable (config: stateDir)"
+        )
 
     def _read(self, now: datetime, *, move_corrupt: bool) -> State | None:
         try:
@@ -353,7 +362,7 @@ class JsonStateStore:
                 problem = str(exc)
         if not move_corrupt:
             return None
-        aside = self.path.with_name(f"{STATE_FILE}.corrupt-{now.strftime('%Y%m%dT%H%M%S%fZ')}")
+        aside = self._aside_path(now)
         self.path.replace(aside)
         log.warning(
             "state file %s could not be read (%s); moved it to %s and started from a fresh state",
@@ -363,12 +372,37 @@ class JsonStateStore:
         )
         return State()
 
+    def _aside_path(self, now: datetime) -> Path:
+        """A name for a corrupt copy that no earlier copy has (one tick passes one ``now``
+        to several reads, and a rename would silently replace an earlier copy)."""
+        stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        aside = self.path.with_name(f"{STATE_FILE}.corrupt-{stamp}")
+        number = 1
+        while aside.exists():  # under the state lock: no other store is choosing a name
+            number += 1
+            aside = self.path.with_name(f"{STATE_FILE}.corrupt-{stamp}-{number}")
+        return aside
+
     def _save(self, state: State, now: datetime) -> None:
+        self._remove_stale_temp_files()
         text = json.dumps(state.to_json(now), indent=2, ensure_ascii=False) + "\n"
         try:
             atomic_write_text(self.path, text)
         except OSError as exc:
             raise StateError(f"cannot write {self.path}: {exc.strerror}") from None
+
+    def _remove_stale_temp_files(self) -> None:
+        """Remove the temp files of saves killed before their rename (called under the lock).
+
+        Every save holds the state lock, so none is in flight now; the age is a second guard.
+        File times are the filesystem's, so they are compared with the real clock.
+        """
+        cutoff = time.time() - STALE_TEMP_SECONDS
+        for leftover in self.state_dir.glob(f".{STATE_FILE}.*.tmp"):
+            with contextlib.suppress(OSError):
+                if leftover.stat().st_mtime < cutoff:
+                    leftover.unlink()
+                    log.info("removed %s, left by a save that was interrupted", leftover.name)
 
 
 def this_process() -> tuple[int, str]:

@@ -1,0 +1,210 @@
+"""Small fake jobs and configs for the state, runner and process tests.
+
+Child processes import this module by name (they start from a fork server, not from a fork
+of the test), so everything a child runs lives here at module level and registers its own job
+in the child.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+DAILY = "daily_observability_report"
+WEEKLY = "weekly_observability_report"
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+# The daily job runs at 09:00 in Tokyo (00:00 UTC); 2026-11-26 is a Thursday.
+INSTANT = datetime(2026, 11, 26, 9, 0, tzinfo=TOKYO)
+WAIT_SECONDS = 20.0  # for waits that normally take milliseconds, on a loaded machine
+
+
+def raw_config(state_root: Path, **jobs: dict[str, Any]) -> dict[str, Any]:
+    """A config document with the global switch on, files under ``state_root``, and the
+    given jobs (the daily job alone, enabled, by default)."""
+    return {
+        "enabled": True,
+        "timezone": "Asia/Tokyo",
+        "stateDir": str(state_root / "state"),
+        "outputDir": str(state_root / "reports"),
+        "jobs": jobs or {DAILY: {"enabled": True}},
+    }
+
+
+def make_config(state_root: Path, **jobs: dict[str, Any]) -> Any:
+    from ops_schedule.config import parse_config
+
+    return parse_config(raw_config(state_root, **jobs), environ={})
+
+
+@contextlib.contextmanager
+def saved_registry() -> Iterator[None]:
+    """Load the built-in jobs first (so they cannot replace a fake later), then restore the
+    registry as it was when the block ends."""
+    from ops_schedule import jobs
+
+    jobs.available()
+    before = dict(jobs._REGISTRY)
+    try:
+        yield
+    finally:
+        jobs._REGISTRY.clear()
+        jobs._REGISTRY.update(before)
+
+
+def report(name: str, period_key: str, summary: str = "all fine") -> Any:
+    from ops_schedule.jobs import Report
+
+    return Report(name, period_key, f"{name} {period_key}: {summary}", "# report\n", {"n": 1})
+
+
+@dataclass
+class CountingJob:
+    """Appends ``<pid> <period>`` to ``log`` on every execution, so executions can be counted
+    across processes."""
+
+    name: str
+    log: Path
+
+    def build(self, ctx: Any) -> Any:
+        with self.log.open("a", encoding="utf-8") as handle:
+            handle.write(f"{os.getpid()} {ctx.period_key}\n")
+        return report(self.name, ctx.period_key)
+
+
+def executions(log: Path) -> list[str]:
+    """The period keys of the executions recorded by :class:`CountingJob`."""
+    if not log.exists():
+        return []
+    return [line.split()[1] for line in log.read_text(encoding="utf-8").splitlines()]
+
+
+@dataclass
+class ScriptedJob:
+    """Does, on its n-th execution, what ``script[n]`` says ("ok", "skip" or an exception);
+    "ok" once the script runs out. Keeps every context it was given."""
+
+    name: str
+    script: list[str | BaseException] = field(default_factory=list)
+    contexts: list[Any] = field(default_factory=list)
+    on_build: Callable[[Any], None] | None = None
+
+    def build(self, ctx: Any) -> Any:
+        from ops_schedule.jobs import Skipped
+
+        self.contexts.append(ctx)
+        if self.on_build is not None:
+            self.on_build(ctx)
+        done = len(self.contexts)
+        step = self.script[done - 1] if done <= len(self.script) else "ok"
+        if isinstance(step, BaseException):
+            raise step
+        if step == "skip":
+            return Skipped("no incident data for the period")
+        return report(self.name, ctx.period_key)
+
+
+@dataclass
+class BlockingJob:
+    """Writes ``ready`` (with its pid) when it starts, then blocks until killed (or a minute
+    passes, so a forgotten child cannot outlive the suite for long)."""
+
+    name: str
+    ready: Path
+
+    def build(self, ctx: Any) -> Any:
+        self.ready.write_text(str(os.getpid()), encoding="utf-8")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+        return report(self.name, ctx.period_key)
+
+
+def wait_for(predicate: Callable[[], bool], what: str, timeout: float = WAIT_SECONDS) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(0.01)
+
+
+def read_state(state_root: Path) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(
+        (state_root / "state" / "schedule-state.json").read_text(encoding="utf-8")
+    )
+    return document
+
+
+# --------------------------------------------------------------------------- child processes
+# Each runs in a process of its own: it registers its own job, then does its part.
+
+
+def child_runs_at_once(
+    state_root: Path, mode: str, now: datetime, barrier: Any, result: Path
+) -> None:
+    """Wait for the others, then ``tick`` (``run``) or ``run_now`` (``run --now``) once."""
+    from ops_schedule.jobs import register
+    from ops_schedule.runner import NotRun, Runner
+
+    register(CountingJob(DAILY, state_root / "executions.log"))
+    runner = Runner(make_config(state_root), clock=lambda: now)
+    barrier.wait(WAIT_SECONDS)
+    outcomes = runner.tick(now) if mode == "tick" else runner.run_now(now, [DAILY])
+    statuses = ["not-run" if isinstance(o, NotRun) else o.status for o in outcomes]
+    result.write_text(" ".join(statuses) or "nothing", encoding="utf-8")
+
+
+def child_ticks_through_periods(state_root: Path, instants: list[datetime], barrier: Any) -> None:
+    """Tick once in each period, all processes together, one period after another."""
+    from ops_schedule.jobs import register
+    from ops_schedule.runner import Runner
+
+    register(CountingJob(DAILY, state_root / "executions.log"))
+    runner = Runner(make_config(state_root))
+    for now in instants:
+        barrier.wait(WAIT_SECONDS)
+        runner.clock = lambda now=now: now
+        runner.tick(now)
+    barrier.wait(WAIT_SECONDS)
+
+
+def child_blocks_in_job(state_root: Path, now: datetime) -> None:
+    """Tick at ``now`` with a job that blocks mid-run (until the parent kills this process)."""
+    from ops_schedule.jobs import register
+    from ops_schedule.runner import Runner
+
+    register(BlockingJob(DAILY, state_root / "job-started"))
+    Runner(make_config(state_root), clock=lambda: now).tick(now)
+
+
+def child_saves_in_a_loop(state_dir: Path, ready: Path, now: datetime) -> None:
+    """Count up in the state file, one transaction per step, until killed (at most 20 s)."""
+    from ops_schedule.state import JobRecord, JsonStateStore
+
+    store = JsonStateStore(state_dir)
+    padding = "x" * 6000  # a file of several pages, so a torn write would show
+    deadline = time.monotonic() + WAIT_SECONDS
+    first = True
+    while time.monotonic() < deadline:
+        with store.transaction(now) as txn:
+            record = txn.job(DAILY)
+            txn.put(
+                JobRecord(
+                    job_name=DAILY,
+                    run_count=record.run_count + 1,
+                    last_status="ok",
+                    last_summary=padding,
+                    last_period=now.date().isoformat(),
+                )
+            )
+        if first:
+            ready.write_text("saving", encoding="utf-8")
+            first = False

@@ -1,0 +1,256 @@
+"""Exactly once across real processes, and state that survives ``kill -9`` at any instant.
+
+Children are real processes (from a fork server) that register their own jobs; they
+synchronise on barriers and files, never on sleeps.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import random
+import signal
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ops_schedule.jobs import register
+from ops_schedule.runner import Runner
+from ops_schedule.schedule import PeriodState
+from ops_schedule.state import JsonStateStore
+from ops_schedule.status import job_statuses
+from runner_fakes import (
+    DAILY,
+    INSTANT,
+    WAIT_SECONDS,
+    CountingJob,
+    child_blocks_in_job,
+    child_runs_at_once,
+    child_saves_in_a_loop,
+    child_ticks_through_periods,
+    executions,
+    make_config,
+    read_state,
+    saved_registry,
+    wait_for,
+)
+
+pytestmark = pytest.mark.slow
+
+# Children are forked from a server that has imported ops-schedule once: each starts in a few
+# milliseconds in a fresh, single-threaded process, with no state inherited from the test.
+CHILDREN = multiprocessing.get_context("forkserver")
+CHILDREN.set_forkserver_preload(["runner_fakes", "ops_schedule.runner", "ops_schedule.state"])
+PROCESSES = 8
+
+
+@pytest.fixture(autouse=True)
+def _registry() -> Iterator[None]:
+    with saved_registry():
+        yield
+
+
+class Children:
+    """Started children; any still alive when the test ends are killed and reaped."""
+
+    def __init__(self) -> None:
+        self.started: list[Any] = []
+
+    def start(self, target: Any, *args: Any) -> Any:
+        process = CHILDREN.Process(target=target, args=args)
+        process.start()
+        self.started.append(process)
+        return process
+
+    def join_all(self) -> list[int | None]:
+        for process in self.started:
+            process.join(WAIT_SECONDS)
+        return [process.exitcode for process in self.started]
+
+    def close(self) -> None:
+        for process in self.started:
+            if process.exitcode is None:
+                process.kill()
+                process.join(WAIT_SECONDS)
+            process.close()
+        self.started.clear()
+
+
+@pytest.fixture
+def children() -> Iterator[Children]:
+    started = Children()
+    try:
+        yield started
+    finally:
+        started.close()
+
+
+def kill(process: Any) -> None:
+    process.kill()  # SIGKILL: no handler, no finally block, no atexit
+    process.join(WAIT_SECONDS)
+    assert process.exitcode == -signal.SIGKILL
+
+
+# --------------------------------------------------------------------------- exactly once
+
+
+@pytest.mark.parametrize("mode", ["tick", "run_now"])
+def test_eight_processes_running_the_same_due_job_at_once_execute_it_once(
+    tmp_path: Path, children: Children, mode: str
+):
+    now = INSTANT + timedelta(minutes=5)
+    barrier = CHILDREN.Barrier(PROCESSES)
+    for index in range(PROCESSES):
+        children.start(child_runs_at_once, tmp_path, mode, now, barrier, tmp_path / f"r{index}")
+
+    assert children.join_all() == [0] * PROCESSES
+    assert executions(tmp_path / "executions.log") == ["2026-11-26"]
+    results = sorted((tmp_path / f"r{index}").read_text() for index in range(PROCESSES))
+    assert results.count("ok") == 1
+    record = read_state(tmp_path)["jobs"][DAILY]
+    assert record["runCount"] == 1
+    assert record["lastStatus"] == "ok"
+    assert record["running"] is None
+
+
+def test_eight_processes_ticking_through_three_periods_run_the_job_once_per_period(
+    tmp_path: Path, children: Children
+):
+    instants = [INSTANT + timedelta(days=day, minutes=5) for day in range(3)]
+    barrier = CHILDREN.Barrier(PROCESSES)
+    for _ in range(PROCESSES):
+        children.start(child_ticks_through_periods, tmp_path, instants, barrier)
+
+    assert children.join_all() == [0] * PROCESSES
+    assert executions(tmp_path / "executions.log") == ["2026-11-26", "2026-11-27", "2026-11-28"]
+    record = read_state(tmp_path)["jobs"][DAILY]
+    assert record["runCount"] == 3
+    assert record["donePeriods"] == ["2026-11-26", "2026-11-27", "2026-11-28"]
+
+
+# --------------------------------------------------------------------------- SIGKILL mid-run
+
+STARTED = INSTANT + timedelta(minutes=5)  # when the attempt that gets killed began
+
+
+def kill_a_process_mid_run(tmp_path: Path, children: Children) -> int:
+    """Start a run that blocks inside the job, check that it holds the claim, SIGKILL it."""
+    process = children.start(child_blocks_in_job, tmp_path, STARTED)
+    ready = tmp_path / "job-started"
+    wait_for(lambda: ready.exists() or not process.is_alive(), "the job to start")
+    assert process.is_alive(), "the child died before its job started"
+    store = JsonStateStore(tmp_path / "state")
+    with store.claim(DAILY) as claimed:
+        assert claimed is False, "the running child should hold the claim"
+    kill(process)
+    return int(ready.read_text())
+
+
+def test_a_process_killed_mid_run_releases_its_claim_and_leaves_a_running_marker(
+    tmp_path: Path, children: Children
+):
+    pid = kill_a_process_mid_run(tmp_path, children)
+
+    with JsonStateStore(tmp_path / "state").claim(DAILY) as claimed:
+        assert claimed is True
+    running = read_state(tmp_path)["jobs"][DAILY]["running"]
+    assert running["period"] == "2026-11-26"
+    assert running["pid"] == pid
+    assert running["startedAt"] == "2026-11-26T00:05:00Z"
+
+
+def test_the_next_tick_after_the_backoff_records_the_killed_attempt_and_retries_it(
+    tmp_path: Path, children: Children
+):
+    pid = kill_a_process_mid_run(tmp_path, children)
+    store = JsonStateStore(tmp_path / "state")
+    seen_at_build: list[dict[str, Any]] = []
+    log = tmp_path / "executions.log"
+
+    class RecordingJob(CountingJob):
+        def build(self, ctx: Any) -> Any:
+            seen_at_build.append(store.load(ctx.now).job(DAILY).to_json())
+            return super().build(ctx)
+
+    register(RecordingJob(DAILY, log))
+    now = STARTED + timedelta(minutes=1)  # the backoff after one failure
+    runner = Runner(make_config(tmp_path), clock=lambda: now)
+
+    [outcome] = runner.tick(now)
+    assert runner.tick(now + timedelta(minutes=5)) == []
+
+    assert outcome.status == "ok"
+    assert executions(log) == ["2026-11-26"]
+    [during] = seen_at_build  # what the retry found: the lost attempt, recorded as failed
+    assert during["lastStatus"] == "fail"
+    assert during["consecutiveFailures"] == 1
+    assert "interrupted" in during["lastError"]
+    assert f"process {pid}" in during["lastError"]
+    assert during["running"]["startedAt"] == "2026-11-26T00:06:00Z"  # the retry's own marker
+    after = read_state(tmp_path)["jobs"][DAILY]
+    assert after["lastStatus"] == "ok"
+    assert after["consecutiveFailures"] == 0
+    assert after["runCount"] == 2  # the lost attempt and the retry
+    assert after["running"] is None
+
+
+def test_a_tick_within_the_backoff_records_the_killed_attempt_but_does_not_retry(
+    tmp_path: Path, children: Children
+):
+    kill_a_process_mid_run(tmp_path, children)
+    log = tmp_path / "executions.log"
+    register(CountingJob(DAILY, log))
+    config = make_config(tmp_path)
+    now = STARTED + timedelta(seconds=59)
+
+    assert Runner(config, clock=lambda: now).tick(now) == []
+
+    assert executions(log) == []
+    record = read_state(tmp_path)["jobs"][DAILY]
+    assert record["lastStatus"] == "fail"
+    assert record["consecutiveFailures"] == 1
+    assert record["lastError"].startswith("interrupted")
+    assert record["running"] is None
+    [row, *_] = job_statuses(config, JsonStateStore(config.state_dir).load(now), now)
+    assert row.period_state is PeriodState.RETRYING
+    assert row.retry_at == STARTED + timedelta(minutes=1)
+
+
+# --------------------------------------------------------------------------- kill -9 while saving
+
+ROUNDS = 24
+
+
+def test_kill_9_at_random_moments_during_saves_never_leaves_a_torn_state_file(
+    tmp_path: Path, children: Children
+):
+    state_dir = tmp_path / "state"
+    state_file = state_dir / "schedule-state.json"
+    ready = tmp_path / "saving"
+    delays = random.Random(20261126)
+    count = 0
+
+    for round_number in range(ROUNDS):
+        ready.unlink(missing_ok=True)
+        process = children.start(child_saves_in_a_loop, state_dir, ready, INSTANT)
+        wait_for(lambda: ready.exists() or not process.is_alive(), "the first save")  # noqa: B023
+        assert process.is_alive(), f"round {round_number}: the child stopped on its own"
+        time.sleep(delays.uniform(0, 0.08))
+        kill(process)
+
+        document = json.loads(state_file.read_bytes())  # raises on a torn file
+        assert document["version"] == 1
+        assert set(document["jobs"]) == {DAILY}
+        record = document["jobs"][DAILY]
+        assert record["jobName"] == DAILY
+        assert record["lastSummary"] == "x" * 6000
+        assert record["runCount"] > count, "a save went backwards"
+        count = record["runCount"]
+        assert JsonStateStore(state_dir).load(INSTANT).job(DAILY).run_count == count
+
+    assert count >= ROUNDS
+    assert not list(state_dir.glob("*.corrupt-*"))
