@@ -48,7 +48,7 @@ def test_an_open_circuit_comes_first_and_names_the_mcp_and_since_when():
     }
     found, data = proposals(current, HEALTHY)
     assert found == [("circuitOpen", "critical", "github")]
-    assert data.proposals[0].facts["since"] == (END - timedelta(hours=2)).isoformat()
+    assert data.proposals[0].facts["since"] == "2026-11-25T22:00:00Z"
 
 
 def test_at_most_five_proposals_most_severe_first():

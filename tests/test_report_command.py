@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from ops_schedule.cli import cli
 from ops_schedule.commands.report import parse_at, window_period_key
+from ops_schedule.jobs import JobContext, Skipped
 from ops_schedule.jobs.observability import DAILY, WEEKLY
 from ops_schedule.stats import FailureStats, McpStats, WindowStats
 
@@ -121,3 +122,30 @@ def test_the_period_of_a_window_is_the_one_holding_its_last_instant():
     assert window_period_key("daily", midnight + timedelta(seconds=1), TOKYO) == "2026-11-26"
     monday = datetime(2026, 11, 23, 0, 0, tzinfo=TOKYO)
     assert window_period_key("weekly", monday, TOKYO) == "2026-W47"
+
+
+class SkippingDigest:
+    name = "weekly_improvement_digest"
+
+    def __init__(self) -> None:
+        self.contexts: list[JobContext] = []
+
+    def build(self, ctx: JobContext) -> Skipped:
+        self.contexts.append(ctx)
+        return Skipped("no incident data at .taisun/incidents/state.jsonl")
+
+
+def test_digest_maps_to_the_weekly_digest_job_and_a_skip_prints_its_reason(monkeypatch):
+    import ops_schedule.jobs
+
+    fake = SkippingDigest()
+    ops_schedule.jobs.available()  # load the built-ins first, so the fake is not replaced
+    monkeypatch.setitem(ops_schedule.jobs._REGISTRY, fake.name, fake)
+    code, output = invoke("report", "digest", "--at", "2026-11-23T09:20")
+    assert code == 0, output
+    assert output == (
+        "weekly_improvement_digest 2026-W48: skipped: "
+        "no incident data at .taisun/incidents/state.jsonl\n"
+    )
+    (ctx,) = fake.contexts
+    assert ctx.window_end == datetime(2026, 11, 23, 0, 20, tzinfo=UTC)

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
@@ -249,3 +251,28 @@ def test_the_summary_line_names_period_volume_success_and_degraded_mcps():
     assert summary_line(make_data(), cadence="daily", period="2026-11-26") == (
         "daily 2026-11-26: 1,000 events, 94.0% ok, 1 MCP degraded, alert WARNING"
     )
+
+
+nasty_text = st.text(alphabet=st.sampled_from("ab|`\\\n\r*_<>#- 日本"), min_size=1, max_size=12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    names=st.lists(nasty_text, min_size=1, max_size=4, unique=True),
+    messages=st.lists(nasty_text, min_size=1, max_size=4, unique=True),
+)
+def test_any_mcp_name_or_message_keeps_every_table_row_as_wide_as_its_header(names, messages):
+    current = WindowStats(END - DAY, END, events=100, ok=90, fail=10)
+    current.mcp = {name: McpStats(25, 5, Counter({10.0: 25})) for name in names}
+    current.failures = {message: FailureStats(2, message) for message in messages}
+    current.circuit = {names[0]: CircuitTransition(END - HOUR, "open")}
+    data = build_report_data(
+        current, WindowStats(END - 2 * DAY, END - DAY), ThresholdsConfig(), bucket=HOUR
+    )
+    for locale in ("ja", "en"):
+        markdown = report_markdown(data, cadence="daily", period="p", locale=locale, zone=TOKYO)
+        found = tables(parse(markdown))
+        assert len(found) == 4
+        for rows in found:
+            assert len(set(rows)) == 1, (rows, markdown)
+        assert len(found[1]) == 1 + len(names)

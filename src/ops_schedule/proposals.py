@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
 from ops_schedule.config import ThresholdsConfig
@@ -53,13 +54,16 @@ class Proposal:
     weight: int = 0  # how much it concerns (calls, failures, trips); orders equal ranks
 
 
+def _iso_utc(instant: datetime) -> str:
+    return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 def _mcp_rules(row: McpRow, thresholds: ThresholdsConfig) -> list[Proposal]:
     found = []
+    since = _iso_utc(row.circuit_since) if row.circuit_since else ""
     if row.circuit == "open":
-        since = row.circuit_since.isoformat() if row.circuit_since else ""
         found.append(Proposal("circuitOpen", "critical", row.name, {"since": since}, row.calls))
     elif row.circuit == "half-open":
-        since = row.circuit_since.isoformat() if row.circuit_since else ""
         found.append(Proposal("circuitHalfOpen", "warning", row.name, {"since": since}, row.calls))
     if "failureRate" in row.reasons and row.failure_rate is not None:
         below_critical = 1 - row.failure_rate < thresholds.critical_success_rate

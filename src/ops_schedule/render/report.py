@@ -37,11 +37,12 @@ _ICON = {"OK": "🟢", "WARNING": "🟡", "CRITICAL": "🔴"}
 
 def summary_line(data: ReportData, *, cadence: Cadence, period: str) -> str:
     """One line for logs and the runner, e.g. ``daily 2026-11-26: 48,213 events, 97.1% ok, …``."""
-    rate = fmt_percent(data.totals.success_rate, "n/a")
+    rate = data.totals.success_rate
+    health = "no data" if rate is None else f"{fmt_percent(rate, '')} ok"
     degraded = len(data.degraded)
     plural = "MCP" if degraded == 1 else "MCPs"
     return (
-        f"{cadence} {period}: {fmt_int(data.totals.events)} events, {rate} ok, "
+        f"{cadence} {period}: {fmt_int(data.totals.events)} events, {health}, "
         f"{degraded} {plural} degraded, alert {data.alert}"
     )
 
