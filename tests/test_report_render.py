@@ -276,3 +276,20 @@ def test_any_mcp_name_or_message_keeps_every_table_row_as_wide_as_its_header(nam
         for rows in found:
             assert len(set(rows)) == 1, (rows, markdown)
         assert len(found[1]) == 1 + len(names)
+
+
+def test_a_chart_with_too_many_buckets_merges_neighbours_and_keeps_the_sums():
+    from ops_schedule.metrics import Bucket
+    from ops_schedule.render.chart import MAX_BARS, xychart
+
+    buckets = [Bucket(END + n * HOUR, n, 1) for n in range(168)]
+    chart = xychart(buckets, HOUR, TOKYO, title="t", y_label="y")
+    bar = re.search(r"bar \[([\d, ]*)\]", chart)
+    line = re.search(r"line \[([\d, ]*)\]", chart)
+    assert bar
+    assert line
+    bars = [int(v) for v in bar.group(1).split(", ")]
+    assert len(bars) == 42 <= MAX_BARS  # four hours per bar
+    assert sum(bars) == sum(range(168))
+    assert [int(v) for v in line.group(1).split(", ")] == [4] * 42
+    assert '"09:00", "13:00"' in chart
