@@ -141,9 +141,12 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(130)
+    except click.UsageError as exc:
+        # One line, like every other error; the command's --help is one step away.
+        hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+        _fail(None, exc.format_message() + hint, EXIT_USAGE)
     except click.ClickException as exc:
-        exc.show()
-        sys.exit(EXIT_USAGE if isinstance(exc, click.UsageError) else exc.exit_code)
+        _fail(None, exc.format_message(), exc.exit_code)
     except ConfigError as exc:
         _fail(None, str(exc), EXIT_USAGE)
     except OpsScheduleError as exc:
