@@ -26,12 +26,12 @@ _CAUSES: tuple[tuple[str, tuple[str, ...], tuple[int, int, int]], ...] = (
 )
 
 
-def _reason(template: str, components: tuple[str, ...], rng: random.Random) -> str:
+def _reason(template: str, affected: list[str], rng: random.Random) -> str:
     return template.format(
         ms=rng.choice((3000, 5000, 30000)) + rng.randrange(20),
         a=rng.randrange(8),
         b=rng.randrange(2, 250),
-        mcp=rng.choice(components),
+        mcp=rng.choice(affected),
         token=fake_token(rng),
     )
 
@@ -41,18 +41,21 @@ def _iso(at: datetime) -> str:
 
 
 def write_incident_file(path: Path, *, end: datetime, seed: int = 0) -> int:
-    """Write incident records for the 9 days before ``end``; return the number of lines."""
+    """Write incident records for the three weeks before ``end``; return the number of lines.
+
+    Three weeks, so a weekly digest has a previous week to compare with whatever the weekday.
+    """
     if end.tzinfo is None:
         raise ValueError("end must be an aware datetime")
     rng = random.Random(seed)  # noqa: S311 - sample data, reproducible by design
     records: list[tuple[datetime, dict[str, object]]] = []
-    for number in range(24):
+    for number in range(60):
         template, components, weights = rng.choices(_CAUSES, weights=(6, 5, 3, 3, 1, 1))[0]
-        first = end - timedelta(minutes=rng.randrange(10, 9 * 24 * 60))
+        first = end - timedelta(minutes=rng.randrange(10, 21 * 24 * 60))
         severity = rng.choices(("critical", "warn", "info"), weights=weights)[0]
         affected = sorted(rng.sample(components, k=rng.randint(1, len(components))))
         key = f"{affected[0]}:{template.split()[0].lower()}:{number}"
-        reasons = [_reason(template, components, rng) for _ in range(rng.randint(1, 3))]
+        reasons = [_reason(template, affected, rng) for _ in range(rng.randint(1, 3))]
         record: dict[str, object] = {
             "incidentKey": key,
             "firstSeen": _iso(first),
