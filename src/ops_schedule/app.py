@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from ops_schedule.config import Config, load_config
+from ops_schedule.output import current_redactor, use_redactor
 from ops_schedule.redaction import Redactor, build_redactor
 
 EXIT_OK, EXIT_JOB_FAILED, EXIT_USAGE = 0, 1, 2
@@ -27,18 +28,24 @@ class AppContext:
 
     def config(self) -> Config:
         if self._config is None:
-            self._config = load_config(self.config_path)
-            self._redactor = build_redactor(
-                self._config.redaction.patterns, self._config.redaction.placeholder
-            )
+            self.reload()
+        assert self._config is not None
         return self._config
+
+    def reload(self) -> Config:
+        """Read the config again (the loop does, each wake) and switch every output to its
+        redactor. Raises ``ConfigError`` and keeps the previous one when it is invalid."""
+        config = load_config(self.config_path)
+        self._config = config
+        self._redactor = build_redactor(config.redaction.patterns, config.redaction.placeholder)
+        # From here on stdout, stderr, log lines and error lines use the configured one.
+        use_redactor(self._redactor)
+        return config
 
     @property
     def redactor(self) -> Redactor:
         # Before (or without) a valid config the built-in redactor still guards output.
-        if self._redactor is None:
-            self._redactor = build_redactor()
-        return self._redactor
+        return self._redactor or current_redactor()
 
     def say(self, text: str, *, err: bool = False) -> None:
         """Print through the redactor: nothing reaches the terminal unredacted."""

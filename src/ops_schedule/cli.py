@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+import traceback
 from pathlib import Path
-from typing import NoReturn
+from typing import Literal, NoReturn
 
 import click
 
 from ops_schedule import __version__
-from ops_schedule.app import EXIT_OK, EXIT_USAGE, AppContext, pass_app
+from ops_schedule.app import EXIT_JOB_FAILED, EXIT_OK, EXIT_USAGE, AppContext, pass_app
 from ops_schedule.commands.demo import demo
+from ops_schedule.commands.health import health
+from ops_schedule.commands.loop import loop
+from ops_schedule.commands.redact import redact
 from ops_schedule.commands.report import report
 from ops_schedule.commands.run import run
 from ops_schedule.commands.status import status
 from ops_schedule.config import (
     DEFAULT_CONFIG_PATH,
+    JOB_NAMES,
     SCHEMA_PATH,
     config_exists,
     config_warnings,
@@ -24,7 +30,9 @@ from ops_schedule.config import (
     json_schema,
 )
 from ops_schedule.errors import ConfigError, OpsScheduleError
-from ops_schedule.redaction import build_redactor
+from ops_schedule.logs import setup_logging
+from ops_schedule.output import current_redactor, redacted_standard_streams, use_redactor
+from ops_schedule.sinks.github import posting_problems
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -45,7 +53,12 @@ from ops_schedule.redaction import build_redactor
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path | None, log_format: str, quiet: bool) -> None:
+def cli(
+    ctx: click.Context,
+    config_path: Path | None,
+    log_format: Literal["text", "json"],
+    quiet: bool,
+) -> None:
     """Run the MCP proxy's scheduled operations jobs.
 
     \b
@@ -54,6 +67,11 @@ def cli(ctx: click.Context, config_path: Path | None, log_format: str, quiet: bo
       ops-schedule run --now daily_observability_report
       ops-schedule loop
     """
+    # The choke point: until the config loads the built-in redactor guards every output, then
+    # the configured one; stdout, stderr and log lines all pass through it.
+    use_redactor(None)
+    ctx.with_resource(redacted_standard_streams())
+    setup_logging(log_format, current_redactor)
     ctx.obj = AppContext(config_path=config_path, log_format=log_format, quiet=quiet)
 
 
@@ -85,8 +103,14 @@ def validate(app: AppContext, config_path: Path | None) -> None:
     else:
         app.say(f"{path}: valid")
     warnings = config_warnings(config)
-    # Checks that need the environment as well as the file (GITHUB_TOKEN set, repository known
-    # for the jobs that post) add their warnings here.
+    # Posting also needs the environment (GITHUB_TOKEN, GITHUB_REPOSITORY); the file-only
+    # problem of a missing dashboardIssue is already in config_warnings.
+    warnings.extend(
+        problem
+        for name in JOB_NAMES
+        for problem in posting_problems(config, os.environ, name)
+        if "dashboardIssue is not set" not in problem
+    )
     for warning in warnings:
         app.say(f"warning: {warning}")
 
@@ -123,32 +147,44 @@ def schema_text() -> str:
 
 
 # Commands that live in their own modules register here.
-COMMANDS: list[click.Command] = [run, status, report, demo]
+COMMANDS: list[click.Command] = [run, status, loop, health, redact, report, demo]
 for _command in COMMANDS:
     cli.add_command(_command)
 
 
-def _fail(app: AppContext | None, message: str, code: int) -> NoReturn:
-    redactor = app.redactor if app else build_redactor()
-    click.echo(redactor.redact(f"Error: {message}"), err=True)
-    sys.exit(code)
+def _fail(message: str, code: int) -> int:
+    # The configured redactor if the config loaded, else the built-in one.
+    click.echo(current_redactor().redact(f"Error: {message}"), err=True)
+    return code
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Entry point: map our exceptions to one 'Error: …' line and an exit code."""
+def _run(argv: list[str] | None) -> int:  # noqa: PLR0911 - one return per kind of ending
     try:
         rv = cli.main(args=argv, prog_name="ops-schedule", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
-        sys.exit(130)
+        return 130
     except click.UsageError as exc:
         # One line, like every other error; the command's --help is one step away.
         hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
-        _fail(None, exc.format_message() + hint, EXIT_USAGE)
+        return _fail(exc.format_message() + hint, EXIT_USAGE)
     except click.ClickException as exc:
-        _fail(None, exc.format_message(), exc.exit_code)
+        return _fail(exc.format_message(), exc.exit_code)
     except ConfigError as exc:
-        _fail(None, str(exc), EXIT_USAGE)
+        return _fail(str(exc), EXIT_USAGE)
     except OpsScheduleError as exc:
-        _fail(None, str(exc), exc.exit_code)
-    sys.exit(rv if isinstance(rv, int) else EXIT_OK)
+        return _fail(str(exc), exc.exit_code)
+    except Exception:  # noqa: BLE001 - a bug: show its traceback, redacted like all output
+        traceback.print_exc()
+        return EXIT_JOB_FAILED
+    return rv if isinstance(rv, int) else EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
+    """Entry point: map our exceptions to one 'Error: …' line and an exit code.
+
+    Everything printed here, tracebacks included, goes through the redacting streams.
+    """
+    with redacted_standard_streams():
+        code = _run(argv)
+    sys.exit(code)

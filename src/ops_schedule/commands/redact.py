@@ -1,0 +1,65 @@
+"""``ops-schedule redact``: stdin to stdout through the configured redactor."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+
+import click
+
+from ops_schedule.app import AppContext, pass_app
+from ops_schedule.redaction import StreamRedactor
+
+
+def _stdin_lines() -> Iterator[str]:
+    binary = getattr(sys.stdin, "buffer", None)
+    if binary is None:  # pragma: no cover - a text-only stdin (embedded interpreters)
+        yield from sys.stdin
+        return
+    for raw in binary:
+        yield raw.decode("utf-8", "replace")
+
+
+@click.command()
+@click.option(
+    "--count",
+    "show_count",
+    is_flag=True,
+    help="Afterwards, tell on stderr how many secrets of each kind were removed.",
+)
+@pass_app
+def redact(app: AppContext, show_count: bool) -> None:
+    """Read text on stdin and write it to stdout redacted.
+
+    The same redactor every outgoing text passes through: the built-in formats plus
+    redaction.patterns from the config, with redaction.placeholder. Use it to check a custom
+    pattern before enabling posting. Lines stream through as they come; a PEM private key
+    block is held until its END line so it is removed whole.
+
+    \b
+    Examples:
+      ops-schedule redact < logs/ops-reports/daily_observability_report/2026-11-26.md
+      echo 'customer id CUST-123456' | ops-schedule redact --count
+    """
+    app.config()  # fail closed: an invalid pattern is a configuration error (exit 2)
+    lines = StreamRedactor(app.redactor, count=show_count)
+    out = sys.stdout
+    interactive = sys.stdin.isatty()
+    for line in _stdin_lines():
+        text = lines.feed(line)
+        if text:
+            out.write(text)
+            if interactive:
+                out.flush()
+    out.write(lines.close())
+    out.flush()
+    if lines.counts is not None:
+        app.say(_count_line(lines.counts), err=True)
+
+
+def _count_line(counts: dict[str, int]) -> str:
+    total = sum(counts.values())
+    line = f"redacted {total} secret{'s' if total != 1 else ''}"
+    if counts:
+        line += " (" + ", ".join(f"{n} {name}" for name, n in sorted(counts.items())) + ")"
+    return line
