@@ -44,11 +44,9 @@ class CollectStats(Protocol):
 def _collect_stats() -> CollectStats:
     # Imported on use: the reader pulls in multiprocessing and a progress bar, which commands
     # that never read the log should not pay for at start-up.
-    import importlib
+    from ops_schedule.events import collect_stats
 
-    # By name until the reader has landed on this branch; then a plain import.
-    collect: CollectStats = importlib.import_module("ops_schedule.events").collect_stats
-    return collect
+    return collect_stats
 
 
 @dataclass(slots=True)
