@@ -113,14 +113,19 @@ def _other_event(rng: random.Random) -> dict[str, object]:
     }
 
 
-def _body_pool(rng: random.Random, size: int) -> list[tuple[bool, str]]:
-    """(logged with +09:00?, the JSON after the timestamp and run id, with its newline)."""
+def _body_pool(rng: random.Random, size: int) -> list[tuple[int, str]]:
+    """(shift of the written clock in ms, the rest of the line after the milliseconds).
+
+    The rest closes the timestamp with its zone and ends with the opening of the run id,
+    whose value the writer appends: ``Z","type":…,"runId":"r``.
+    """
     pool = []
     for _ in range(size):
         event = _tool_call(rng) if rng.random() < 0.8 else _other_event(rng)  # noqa: PLR2004
         local = event["type"] != "internal_mcp_tool_call"
-        body = orjson.dumps(event).decode()
-        pool.append((local, "," + body[1:] + "\n"))
+        body = orjson.dumps(event).decode()[1:-1]
+        zone = "+09:00" if local else "Z"
+        pool.append((_LOCAL_OFFSET_MS if local else 0, f'{zone}",{body},"runId":"r'))
     return pool
 
 
@@ -237,7 +242,7 @@ class _Plan:
     start_ms: int
     end_ms: int
     regular: int  # events drawn from the pool; the specials come on top
-    pool: list[tuple[bool, str]]
+    pool: list[tuple[int, str]]
     specials: list[tuple[int, str]]
     malformed: int  # how many malformed lines to spread over the log
 
@@ -248,7 +253,9 @@ _CLOCK = [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}." for s in range(864
 _MILLIS = [f"{ms:03d}" for ms in range(1000)]
 
 
-def _hourly_counts(start_ms: int, end_ms: int, total: int) -> list[tuple[int, int, int]]:
+def _hourly_counts(
+    start_ms: int, end_ms: int, total: int, rng: random.Random
+) -> list[tuple[int, int, int]]:
     """Split ``total`` events over the hours of ``[start, end)`` as (start, end, count).
 
     Traffic follows the office day in Tokyo — busiest mid-afternoon, quietest before dawn,
@@ -262,7 +269,8 @@ def _hourly_counts(start_ms: int, end_ms: int, total: int) -> list[tuple[int, in
         local_hours = (low + (high - low) / 2 + _LOCAL_OFFSET_MS) / 3_600_000
         daily = 1 + 0.6 * math.cos(2 * math.pi * (local_hours % 24 - 15) / 24)
         weekend = 0.55 if int(local_hours // 24 + 3) % 7 >= 5 else 1.0  # noqa: PLR2004 - Sat, Sun
-        weights.append((high - low) * daily * weekend)
+        noise = rng.uniform(0.85, 1.15)  # no two hours alike
+        weights.append((high - low) * daily * weekend * noise)
     scale = total / sum(weights)
     counts = [int(w * scale) for w in weights]
     # Largest remainders get the events lost to rounding, so the total is exact.
@@ -284,32 +292,32 @@ def _write(out: BinaryIO, rng: random.Random, plan: _Plan) -> int:
     special_at = [at for at, _ in specials] + [end_ms + 1]  # sentinel
     next_special = 0
     days: dict[int, str] = {}
+    clock, millis_text = _CLOCK, _MILLIS  # locals are faster in the hot loop
     written = index = 0
     lines: list[str] = []
     append = lines.append
-    for low, high, count in _hourly_counts(start_ms, end_ms, regular):
+    for low, high, count in _hourly_counts(start_ms, end_ms, regular, rng):
         if not count:
             continue
         width, scaled = high - low, count * 1000
         bodies = rng.choices(plan.pool, k=count)
         offsets = rng.choices(fractions, k=count)
         delays = rng.choices(late, k=count)
-        for k, (local, body) in enumerate(bodies):
-            at = low + (k * 1000 + offsets[k]) * width // scaled + delays[k]
-            at = max(start_ms, at)
+        step = 0
+        for (shift, rest), offset, delay in zip(bodies, offsets, delays, strict=True):
+            at = low + (step + offset) * width // scaled + delay
+            step += 1000
+            at = max(at, start_ms)
             while at >= special_at[next_special]:
                 append(specials[next_special][1])
                 next_special += 1
-            if local:
-                at += _LOCAL_OFFSET_MS
-            day, in_day = divmod(at, 86_400_000)
+            day, in_day = divmod(at + shift, 86_400_000)
             prefix = days.get(day)
             if prefix is None:
                 date = time.strftime("%Y-%m-%dT", time.gmtime(day * 86400))
                 prefix = days[day] = '{"timestamp":"' + date
             second, millis = divmod(in_day, 1000)
-            zone = '+09:00","runId":"r' if local else 'Z","runId":"r'
-            append(f'{prefix}{_CLOCK[second]}{_MILLIS[millis]}{zone}{index:x}"{body}')
+            append(f'{prefix}{clock[second]}{millis_text[millis]}{rest}{index:x}"}}\n')
             if index == bad_after[next_bad]:
                 append(_MALFORMED[next_bad % len(_MALFORMED)] + "\n")
                 next_bad += 1
