@@ -49,7 +49,7 @@ def demo(
     Examples:
       ops-schedule demo
       ops-schedule --config demo-run/ops-schedule.json run --now
-      ops-schedule demo --dir /tmp/demo --events 2000000 --locale en
+      ops-schedule demo --dir big-demo --events 2000000 --locale en
     """
     from ops_schedule.demo.workspace import write_demo
 
