@@ -293,3 +293,19 @@ def test_a_chart_with_too_many_buckets_merges_neighbours_and_keeps_the_sums():
     assert sum(bars) == sum(range(168))
     assert [int(v) for v in line.group(1).split(", ")] == [4] * 42
     assert '"09:00", "13:00"' in chart
+
+
+def test_an_empty_window_has_no_chart_and_its_notes_stay_a_separate_list():
+    data = build_report_data(
+        WindowStats(END - DAY, END, notes=["event log not found at events.jsonl"]),
+        WindowStats(END - 2 * DAY, END - DAY),
+        ThresholdsConfig(),
+        bucket=HOUR,
+    )
+    markdown = report_markdown(data, cadence="daily", period="p", locale="en", zone=TOKYO)
+    tokens = parse(markdown)
+    assert mermaid_blocks(tokens) == []
+    items = [t for t in tokens if t.type == "list_item_open"]
+    assert len(items) == 2  # the proposal (numbered) and the note
+    note = markdown.split("### Notes\n\n")[1]
+    assert note.startswith("- event log not found at events.jsonl\n\nThresholds:")

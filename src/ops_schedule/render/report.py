@@ -201,7 +201,7 @@ def report_markdown(
         f"### {t['proposals']}",
         _proposals(data, locale, zone),
     ]
-    if chart:
+    if chart and any(b.events for b in data.buckets):  # an empty chart says nothing
         parts += [f"### {t['chart'].format(bucket=bucket_name)}", chart]
         parts.append(t["chart.legend"].format(zone=zone.key))
     parts += [
@@ -213,7 +213,7 @@ def report_markdown(
         _circuits(data, locale, zone),
         f"### {t['notes']}",
         "\n".join(f"- {note}" for note in data.notes)
-        + ("\n" if data.notes else "")
+        + ("\n\n" if data.notes else "")  # a blank line ends the list
         + t["thresholds"].format(
             warn=fmt_percent(th.warn_success_rate, t["na"]),
             critical=fmt_percent(th.critical_success_rate, t["na"]),
