@@ -4,6 +4,8 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ops_schedule.config import ThresholdsConfig
 from ops_schedule.metrics import alert_level, build_report_data, totals_of
@@ -247,3 +249,54 @@ def test_every_bucket_of_the_window_is_present_with_zeros_where_nothing_happened
 def test_notes_from_the_reader_are_kept():
     data = report(window(notes=["event log not found at x.jsonl"]))
     assert data.notes == ("event log not found at x.jsonl",)
+
+
+mcp_stats = st.builds(
+    lambda calls, failures, durations, opened: McpStats(
+        calls, min(failures, calls), Counter(durations), opened
+    ),
+    st.integers(0, 60),
+    st.integers(0, 60),
+    st.dictionaries(
+        st.sampled_from([1.0, 50.0, 4999.0, 5000.0, 5001.0, 9000.0]), st.integers(1, 30)
+    ),
+    st.integers(0, 3),
+)
+window_stats = st.builds(
+    lambda mcps, failures, circuits, ok, fail: window(
+        events=ok + fail,
+        ok=ok,
+        fail=fail,
+        mcp=mcps,
+        failures={k: FailureStats(v) for k, v in failures.items()},
+        circuit={k: CircuitTransition(END - HOUR, s) for k, s in circuits.items()},
+    ),
+    st.dictionaries(st.sampled_from("abcdefgh"), mcp_stats, max_size=6),
+    st.dictionaries(
+        st.sampled_from(["", "unknown", "X", "Y", "Z", "T", "U", "V"]), st.integers(1, 9)
+    ),
+    st.dictionaries(st.sampled_from("abcxyz"), st.sampled_from(["open", "half-open", "closed"])),
+    st.integers(0, 500),
+    st.integers(0, 60),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(current=window_stats, previous=window_stats)
+def test_report_data_invariants_hold_for_any_window(current, previous):
+    data = report(current, previous_of(current, events=previous.events, ok=previous.ok))
+    counts = [row.count for row in data.top_failures]
+    assert len(counts) <= 5
+    assert counts == sorted(counts, reverse=True)
+    assert sum(counts) + data.other_failures == sum(f.count for f in current.failures.values())
+    assert data.circuit.closed + data.circuit.open + data.circuit.half_open == len(data.mcp)
+    degraded_first = [not row.degraded for row in data.mcp]
+    assert degraded_first == sorted(degraded_first)
+    assert len(data.proposals) <= 5
+    assert (data.alert == "CRITICAL") == ("successRateBelowCritical" in data.alert_reasons)
+    assert (data.alert == "OK") == (data.alert_reasons == ())
+    for row in data.mcp:
+        if row.failure_rate is not None:
+            assert 0 <= row.failure_rate <= 1
+        if row.p95_ms is not None and row.mean_ms is not None:
+            assert min(current.mcp[row.name].durations) <= row.p95_ms
