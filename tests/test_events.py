@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+import io
+import json
 import random
-from datetime import timedelta
+import sys
+from datetime import timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from event_fixtures import DAY, HOUR, T0, event, random_lines, stamp, write_lines
+from event_fixtures import DAY, HOUR, MALFORMED, T0, event, random_lines, stamp, write_lines
 from ops_schedule.events import collect_stats
 from ops_schedule.redaction import build_redactor
 from ops_schedule.stats import CircuitTransition
@@ -238,8 +243,9 @@ def test_the_reader_agrees_with_the_plain_reference_on_random_logs(tmp_path, see
 @pytest.fixture
 def small_pieces(monkeypatch):
     """Seek, cut and fork on tiny logs: every boundary the fast path has, on a few KB."""
-    from ops_schedule.events import lines, reader, seek
+    from ops_schedule.events import lines, reader, seek, tasks
 
+    monkeypatch.setattr(tasks, "SCAN_BUFFER", 1024)
     monkeypatch.setattr(seek, "GRANULE", 512)
     monkeypatch.setattr(seek, "PROBE", 1024)
     monkeypatch.setattr(lines, "BLOCK", 2048)
@@ -297,3 +303,90 @@ def test_lines_with_wild_timestamps_do_not_mislead_the_seek(tmp_path, small_piec
     expected = reference_stats(log, WINDOWS, bucket=HOUR)
     assert expected[0].events > 100
     assert collect_stats(log, WINDOWS, bucket=HOUR) == expected
+
+
+def test_circuit_transitions_older_than_the_look_back_are_not_searched_for(tmp_path, small_pieces):
+    from ops_schedule.events.reader import LOOKBACK
+
+    first = T0 - DAY
+    lines = [circuit(first - LOOKBACK - 2 * DAY, "open", "slack")]
+    lines += [circuit(first - LOOKBACK + HOUR, "open", "notion")]
+    lines += [event(first - 10 * DAY + i * HOUR) for i in range(12 * 24)]
+    log = write_lines(tmp_path / "events.jsonl", sorted(lines, key=lambda x: x[:40]))
+    previous, current = collect(log)
+    assert set(previous.circuit) == set(current.circuit) == {"notion"}
+    assert previous.events == 24
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_is_drawn_on_a_terminal_only_when_not_quiet(tmp_path, small_pieces, monkeypatch):
+    log = write_random_log(tmp_path, 5)
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    collect(log, quiet=True)
+    assert terminal.getvalue() == ""
+    collect(log, quiet=False)
+    assert "reading events.jsonl" in terminal.getvalue()
+
+
+def test_progress_stays_silent_when_stderr_is_not_a_terminal(tmp_path, small_pieces, capfd):
+    collect(write_random_log(tmp_path, 5), quiet=False)
+    assert capfd.readouterr().err == ""
+
+
+_OFFSETS = st.sampled_from([timedelta(0), timedelta(hours=9), timedelta(hours=-5)])
+_MOMENTS = st.one_of(
+    st.integers(-3 * 86_400_000, 3 * 86_400_000).map(lambda ms: timedelta(milliseconds=ms)),
+    st.sampled_from([-DAY, timedelta(0), DAY]).flatmap(  # right at a window bound
+        lambda bound: st.integers(-2, 2).map(lambda us: bound + timedelta(microseconds=us))
+    ),
+)
+_FIELDS = st.fixed_dictionaries(
+    {"status": st.sampled_from(["ok", "ok", "fail", "maybe"])},
+    optional={
+        "mcpName": st.sampled_from(["github", "slack", ""]),
+        "durationMs": st.one_of(st.integers(-5, 3000), st.floats(0, 100), st.just("12")),
+        "errorType": st.sampled_from(["TimeoutError", "", "Denied"]),
+        "errorMessage": st.sampled_from(["boom", "", "mail a@b.example"]),
+        "metadata": st.fixed_dictionaries(
+            {"circuit": st.sampled_from(["open", "half-open", "closed", "stuck"])},
+            optional={"mcp": st.sampled_from(["github", "slack"])},
+        ),
+    },
+)
+
+
+@st.composite
+def _logs(draw):
+    moments = sorted(draw(st.lists(_MOMENTS, min_size=0, max_size=60)))
+    lines = []
+    for moment in moments:
+        if draw(st.integers(0, 9)) == 0:
+            lines.append(draw(st.sampled_from(MALFORMED)))
+            continue
+        jitter = timedelta(seconds=draw(st.sampled_from([0, 0, -120, 7, 120])))  # < the margin
+        zone = timezone(draw(_OFFSETS))
+        stamp_text = (T0 + moment + jitter).astimezone(zone).isoformat()
+        lines.append(json.dumps({"timestamp": stamp_text, **draw(_FIELDS)}).encode())
+    return lines, draw(st.integers(0, len(lines))), draw(st.booleans())
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(log=_logs())
+def test_any_small_log_gives_the_reference_numbers(tmp_path, small_pieces, log):
+    lines, cut, final_newline = log
+    for old in tmp_path.glob("events.jsonl*"):
+        old.unlink()
+    write_lines(tmp_path / "events.jsonl.1.gz", lines[:cut])
+    path = write_lines(tmp_path / "events.jsonl", lines[cut:], final=final_newline)
+    redact = build_redactor().redact
+    expected = reference_stats(path, WINDOWS, bucket=HOUR, redact=redact)
+    assert collect_stats(path, WINDOWS, bucket=HOUR, redact=redact) == expected

@@ -190,22 +190,21 @@ class Folder:
         return Partial(stats, self.leading, self.first, self.last, self.lines)
 
     def feed(self, lines: list[bytes]) -> None:  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept flat on purpose
-        # Every name used per line is a local; a line of the usual shape (in order, with Z or a
-        # fixed offset, an MCP and an integer duration) takes no branch it does not need.
+        # Every name used per line is a local. Consecutive lines nearly always share a chart
+        # slot, so the slot's window, MCP table and counters are looked up when it changes and
+        # counted in locals meanwhile.
         loads = orjson.loads
         fromiso = datetime.fromisoformat
-        find_slot = bisect.bisect_right
         utc = UTC
-        edges = self.plan.edges
-        edge_count = len(edges)
-        window_of_slot = self._window_of_slot
         events_by_slot = self._events
         fails_by_slot = self._fails
-        calls_by_window = self._calls
         malformed = self._malformed
-        last = self.last
+        stamped = self.last is not None  # a line with a timestamp was seen
+        window = OUTSIDE if self.last is None else self.last  # the latest stamped line's window
         untimed = 0
-        current, low, high = 0, _NEVER, _NEVER  # the slot of the previous line: [low, high)
+        index, low, high = 0, _NEVER, _NEVER  # the slot of the latest stamped line: [low, high)
+        seen = failed_here = 0  # events and failures counted for ``index`` but not yet stored
+        calls_here: dict[str, dict[float | None, int]] = {}
         for line in lines:
             try:
                 event = loads(line)
@@ -219,18 +218,19 @@ class Folder:
                     continue
                 at = at.astimezone(utc)
             if untimed:
-                self._place_untimed(last, untimed)
+                self._place_untimed(window if stamped else None, untimed)
                 untimed = 0
-            if low <= at < high:
-                index = current
-            else:
-                index = current = find_slot(edges, at)
-                low = edges[index - 1] if index else _BEFORE
-                high = edges[index] if index < edge_count else _AFTER
-            window = window_of_slot[index]
-            if last is None:
-                self.first = window
-            last = window
+            if not low <= at < high:
+                events_by_slot[index] += seen
+                fails_by_slot[index] += failed_here
+                seen = failed_here = 0
+                index, low, high, window = self._slot(at)
+                if not stamped:
+                    stamped = True
+                    if self.first is None:
+                        self.first = window
+                if window != OUTSIDE:
+                    calls_here = self._calls[window]
             status = event.get("status")
             if status == "ok":
                 failed = False
@@ -245,12 +245,12 @@ class Folder:
                 if metadata.__class__ is dict and "circuit" in metadata:
                     self._transition(metadata, at, OUTSIDE)
                 continue
-            events_by_slot[index] += 1
+            seen += 1
             name = event.get("mcpName")
             if name.__class__ is str:
-                calls = calls_by_window[window].get(name)
+                calls = calls_here.get(name)
                 if calls is None:
-                    calls = calls_by_window[window][name] = {}
+                    calls = calls_here[name] = {}
                 duration = event.get("durationMs")
                 if duration.__class__ is int:
                     if duration < 0:
@@ -264,15 +264,25 @@ class Folder:
                 if failed:
                     self._mcp_fails[window][name] += 1
             if failed:
-                fails_by_slot[index] += 1
+                failed_here += 1
                 self._failure(window, event, at)
             metadata = event.get("metadata")
             if metadata is not None and metadata.__class__ is dict and "circuit" in metadata:
                 self._transition(metadata, at, window)
+        events_by_slot[index] += seen
+        fails_by_slot[index] += failed_here
         if untimed:
-            self._place_untimed(last, untimed)
-        self.last = last
+            self._place_untimed(window if stamped else None, untimed)
+        self.last = window if stamped else None
         self.lines += len(lines)
+
+    def _slot(self, at: datetime) -> tuple[int, datetime, datetime, int]:
+        """The chart slot of ``at``: its index, bounds and window."""
+        edges = self.plan.edges
+        index = bisect.bisect_right(edges, at)
+        low = edges[index - 1] if index else _BEFORE
+        high = edges[index] if index < len(edges) else _AFTER
+        return index, low, high, self._window_of_slot[index]
 
     def _place_untimed(self, last: int | None, count: int) -> None:
         if last is None:

@@ -102,7 +102,7 @@ def plan_tasks(plan: Plan, segments: Sequence[Segment], *, workers: int) -> list
             begin = start_offset(fd, size, lookback)
             first = max(begin, start_offset(fd, size, earliest - MARGIN))
             end = max(first, stop_offset(fd, size, latest + MARGIN))
-            piece = max(PIECE, (first - begin) // (workers * 2) + 1)
+            piece = max(PIECE, (first - begin) // (workers * 4) + 1)
             for start, stop in _pieces(fd, begin, first, piece, size):
                 tasks.append(Task(plan, segment.path, segment.inode, "circuits", start, stop))
             piece = max(PIECE, (end - first) // (workers * 8) + 1)

@@ -6,6 +6,7 @@ each returns a :class:`~ops_schedule.events.fold.Partial` that the caller merges
 
 from __future__ import annotations
 
+import gc
 import gzip
 import os
 import zlib
@@ -19,6 +20,7 @@ from ops_schedule.events.lines import BLOCK, iter_blocks
 from ops_schedule.events.seek import MARGIN, SAMPLE, stamp_of
 
 CIRCUIT: Final = b'"circuit"'
+SCAN_BUFFER: Final = 512 << 10  # small enough to stay in cache while it is searched
 
 Mode = Literal["fold", "circuits", "stream"]
 
@@ -69,19 +71,30 @@ def open_segment(path: Path, inode: tuple[int, int]) -> int:
 
 
 def run_task(task: Task) -> Partial:
+    # Parsed events hold no reference cycles, so the cycle collector has nothing to find here;
+    # pausing it saves about a tenth of the time (it would run every 700 parsed lines).
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _run(task)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _run(task: Task) -> Partial:
     folder = Folder(task.plan)
     fd = open_segment(task.path, task.inode)
     try:
         if task.mode == "stream":
             with os.fdopen(os.dup(fd), "rb") as raw, gzip.GzipFile(fileobj=raw) as stream:
                 note = _stream(folder, stream, task.lookback, task.path.name)
+        elif task.mode == "circuits":
+            _scan_circuits(folder, fd, task.start, task.stop)
+            note = None
         else:
-            reader = _PositionalReader(fd, task.start)
-            for block in iter_blocks(reader, task.size):
-                if task.mode == "fold":
-                    folder.feed(block.split(b"\n"))
-                else:
-                    _circuits(folder, block)
+            for block in iter_blocks(_PositionalReader(fd, task.start), task.size):
+                folder.feed(block.split(b"\n"))
             note = None
     finally:
         os.close(fd)
@@ -90,6 +103,35 @@ def run_task(task: Task) -> Partial:
         for summary in partial.stats:
             summary.notes.append(note)
     return partial
+
+
+def _scan_circuits(folder: Folder, fd: int, start: int, stop: int) -> None:
+    """Take the circuit transitions of ``[start, stop)`` (line starts) with a bytes search.
+
+    One reused buffer and no per-line work: only lines that mention ``"circuit"`` are parsed.
+    """
+    buffer = bytearray(SCAN_BUFFER)
+    offset = start
+    while offset < stop:
+        size = min(os.preadv(fd, [buffer], offset), stop - offset)
+        if size <= 0:
+            break
+        cut = size
+        if offset + size < stop:  # the range ends at a line start; a buffer may not
+            cut = buffer.rfind(b"\n", 0, size) + 1
+            if cut == 0:  # one line fills the buffer: too long to be an event, skip it
+                cut = size
+        lines: list[bytes] = []
+        found = buffer.find(CIRCUIT, 0, cut)
+        while found >= 0:
+            begin = buffer.rfind(b"\n", 0, found) + 1
+            end = buffer.find(b"\n", found, cut)
+            end = cut if end < 0 else end
+            lines.append(bytes(buffer[begin:end]))
+            found = buffer.find(CIRCUIT, end, cut)
+        if lines:
+            folder.circuits_only(lines)
+        offset += cut
 
 
 def _circuits(folder: Folder, block: bytes) -> None:
