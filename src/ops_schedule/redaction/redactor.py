@@ -77,7 +77,8 @@ class _Catalogue:
 @functools.lru_cache(maxsize=16)
 def _catalogue(placeholder: str, *, second_pass: bool) -> _Catalogue:
     formats = tuple(f for f in CATALOGUE if f.second_pass == second_pass)
-    escaped = re.escape(placeholder)
+    # Both engines read the pattern as bytes, one byte per character: escape the UTF-8 bytes.
+    escaped = re.escape(placeholder.encode("utf-8")).decode("latin-1")
     parts = []
     for index, fmt in enumerate(formats):
         body = fmt.pattern.replace(PLACEHOLDER_MARK, escaped)
