@@ -32,16 +32,15 @@ _MIN_RECHECK = 8
 _MAX_ERROR_CHARS = 2000
 
 _SECRET_GROUP = re.compile(r"\(\?P<(secret[0-9]*)>")
+_NAMED_GROUP = re.compile(rb"\(\?P<[A-Za-z0-9_]+>")
 
 
-def _options(*, latin1: bool = False, capture: bool = True) -> Any:
+def _options(*, latin1: bool = False) -> Any:
     options = re2.Options()
     options.log_errors = False  # errors are reported to the operator, not to stderr
     options.max_mem = _RE2_MAX_MEM
     if latin1:
         options.encoding = re2.Options.Encoding.LATIN1
-    if not capture:
-        options.never_capture = True
     return options
 
 
@@ -95,7 +94,9 @@ def _catalogue(placeholder: str, *, second_pass: bool) -> _Catalogue:
             if name.startswith(prefix)
         )
         groups.append((anatomy.groupindex[f"f{index}"], secrets))
-    scanner = re2.compile(combined, _options(latin1=True, capture=False))
+    # The scanner needs only where matches are. Without any group RE2 answers from its DFA
+    # alone, several times faster than with groups it is told to ignore (never_capture).
+    scanner = re2.compile(_NAMED_GROUP.sub(b"(?:", combined), _options(latin1=True))
     return _Catalogue(scanner, anatomy, formats, tuple(groups))
 
 
