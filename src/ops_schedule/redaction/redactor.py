@@ -2,14 +2,19 @@
 
 How it stays fast and linear on a 60,000-character report:
 
-1. The text is encoded to UTF-8 once and scanned once by RE2 with the whole built-in catalogue
-   as one alternation (Latin-1 mode, so one byte is one character and spans are byte offsets).
-   RE2 runs in time linear in the input whatever it contains.
-2. Only at the few places RE2 found a match, Python's ``re`` matches the same alternation
-   anchored there to learn which format matched and which part is the secret (RE2's Python
-   binding is slow at handing out groups; anchored ``re`` is cheap at one position).
+1. The text is encoded to UTF-8 once and scanned by RE2 with the built-in catalogue as one
+   alternation without groups (Latin-1 mode, so one byte is one character and spans are byte
+   offsets). RE2 runs in time linear in the input whatever it contains. A second, small pass
+   handles the formats found by a keyword before them (``second_pass``).
+2. Only at the few places RE2 found a match, Python's ``re`` matches the same alternation, with
+   groups, anchored there to learn which format matched and which part is the secret (RE2 is
+   several times slower per match once it has to track groups; anchored ``re`` is cheap at one
+   position). Should the two engines ever disagree, the whole match is replaced: fail closed.
 3. Custom patterns run afterwards, each in one RE2 pass over the same bytes (UTF-8 mode, so
    an operator's ``.`` is one character).
+
+On a 60,000-character report this takes about 1 ms when it holds no secret and about 3 ms when
+it holds 300.
 """
 
 from __future__ import annotations
