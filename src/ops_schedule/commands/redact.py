@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
 from collections.abc import Iterator
 
@@ -9,6 +11,15 @@ import click
 
 from ops_schedule.app import AppContext, pass_app
 from ops_schedule.redaction import StreamRedactor
+
+
+def _is_live(stream: object) -> bool:
+    """Whether lines arrive over time (a terminal, ``tail -f | …``) rather than from a file."""
+    try:
+        mode = os.fstat(stream.fileno()).st_mode  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        return False  # an in-memory stream (tests): everything is there already
+    return not stat.S_ISREG(mode)
 
 
 def _stdin_lines() -> Iterator[str]:
@@ -44,12 +55,12 @@ def redact(app: AppContext, show_count: bool) -> None:
     app.config()  # fail closed: an invalid pattern is a configuration error (exit 2)
     lines = StreamRedactor(app.redactor, count=show_count)
     out = sys.stdout
-    interactive = sys.stdin.isatty()
+    live = _is_live(sys.stdin)
     for line in _stdin_lines():
         text = lines.feed(line)
         if text:
             out.write(text)
-            if interactive:
+            if live:
                 out.flush()
     out.write(lines.close())
     out.flush()
