@@ -33,5 +33,15 @@ test: lint typecheck
 	TZ=America/Los_Angeles $(BIN)/python -m pytest
 	TZ=UTC $(BIN)/python -m pytest -q -m "not slow"
 
+# Deployment files: Compose (docker-compose v1.29), a fresh-venv install as in the Dockerfile
+# plus `loop`/`health`, the systemd unit, the Kubernetes manifests. Needs the package registries.
+check-deploy:
+	PYTHON=$(PYTHON) sh deploy/check-deploy.sh
+
+# The report engine's benchmark (several minutes; not part of `make test`).
+# Smaller and faster: make bench BENCH_ARGS=--quick; a subset: BENCH_ARGS="--cases ab".
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache demo-run

@@ -121,7 +121,10 @@ class BlockingJob:
     ready: Path
 
     def build(self, ctx: Any) -> Any:
-        self.ready.write_text(str(os.getpid()), encoding="utf-8")
+        # Written whole, then renamed: the parent polls for the file and reads it at once.
+        partial = self.ready.with_suffix(".partial")
+        partial.write_text(str(os.getpid()), encoding="utf-8")
+        partial.replace(self.ready)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             time.sleep(0.05)

@@ -119,8 +119,9 @@ def test_run_now_with_an_unknown_job_is_a_usage_error(ops: Cli, capsys: pytest.C
     assert (code, out) == (2, "")
     assert err.splitlines()[-1] == (
         "Error: unknown job 'bogus' (jobs: daily_observability_report, "
-        "weekly_observability_report, weekly_improvement_digest)"
+        "weekly_observability_report, weekly_improvement_digest) (see 'ops-schedule run --help')"
     )
+    assert len(err.splitlines()) == 1
 
 
 def test_status_shows_a_row_per_job(ops: Cli, capsys: pytest.CaptureFixture[str]):

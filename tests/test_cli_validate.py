@@ -84,7 +84,9 @@ def test_validate_names_the_environment_variable_that_is_wrong(capsys, monkeypat
     assert 'timezone (from OPS_SCHEDULE_TIMEZONE): "Tokyo" is not an IANA time zone name' in err
 
 
-def test_validate_accepts_a_valid_file_and_exits_0(capsys):
+def test_validate_accepts_a_valid_file_and_exits_0(capsys, monkeypatch):
+    monkeypatch.setenv("GITHUB_TOKEN", "test-token-value")
+    monkeypatch.setenv("GITHUB_REPOSITORY", "acme/proxy")
     path = write_config(
         {
             "enabled": True,
@@ -110,7 +112,9 @@ def test_validate_takes_the_path_from_ops_schedule_config(capsys, monkeypatch):
     assert "in from-env.json:" in err
 
 
-def test_validate_prints_warnings_for_settings_that_do_nothing(capsys):
+def test_validate_prints_warnings_for_settings_that_do_nothing(capsys, monkeypatch):
+    monkeypatch.setenv("GITHUB_TOKEN", "test-token-value")
+    monkeypatch.setenv("GITHUB_REPOSITORY", "acme/proxy")
     path = write_config(
         {"jobs": {"weekly_observability_report": {"enabled": True, "postToIssue": True}}}
     )
@@ -157,3 +161,21 @@ def test_init_force_overwrites_and_the_result_validates(capsys):
     Path("mine.json").write_text('{"enabled": true}', encoding="utf-8")
     assert run(capsys, "init", "--path", "mine.json", "--force")[0] == 0
     assert run(capsys, "validate", "--config", "mine.json") == (0, "mine.json: valid\n", "")
+
+
+def test_validate_warns_when_a_posting_job_has_no_token_or_repository(tmp_path, capsys):
+    from ops_schedule.cli import main
+
+    config = tmp_path / "c.json"
+    config.write_text(
+        '{"enabled": true, "dashboardIssue": 5, "jobs": {"daily_observability_report": '
+        '{"enabled": true, "postToIssue": true}}}',
+        encoding="utf-8",
+    )
+    with pytest.raises(SystemExit) as exited:
+        main(["--config", str(config), "validate"])
+    out = capsys.readouterr().out
+    assert exited.value.code == 0
+    assert "postToIssue is true, but no repository is set" in out
+    assert "GITHUB_TOKEN environment variable is not set" in out
+    assert "dashboardIssue" not in out

@@ -64,7 +64,9 @@ def test_the_documented_error_output_is_what_validate_prints(capsys):
     assert run_validate(capsys) == (2, "\n".join(expected) + "\n")
 
 
-def test_the_documented_warning_output_is_what_validate_prints(capsys):
+def test_the_documented_warning_output_is_what_validate_prints(capsys, monkeypatch):
+    monkeypatch.setenv("GITHUB_TOKEN", "test-token-value")
+    monkeypatch.setenv("GITHUB_REPOSITORY", "acme/proxy")
     step_3 = blocks(DOC, "json")[2]
     assert "weekly_observability_report" in step_3
     Path("ops.json").write_text(step_3, encoding="utf-8")

@@ -28,13 +28,19 @@ class AppContext:
 
     def config(self) -> Config:
         if self._config is None:
-            self._config = load_config(self.config_path)
-            self._redactor = build_redactor(
-                self._config.redaction.patterns, self._config.redaction.placeholder
-            )
-            # From here on stdout, stderr, log lines and error lines use the configured one.
-            use_redactor(self._redactor)
+            self.reload()
+        assert self._config is not None
         return self._config
+
+    def reload(self) -> Config:
+        """Read the config again (the loop does, each wake) and switch every output to its
+        redactor. Raises ``ConfigError`` and keeps the previous one when it is invalid."""
+        config = load_config(self.config_path)
+        self._config = config
+        self._redactor = build_redactor(config.redaction.patterns, config.redaction.placeholder)
+        # From here on stdout, stderr, log lines and error lines use the configured one.
+        use_redactor(self._redactor)
+        return config
 
     @property
     def redactor(self) -> Redactor:

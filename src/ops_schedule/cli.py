@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -12,11 +13,14 @@ import click
 
 from ops_schedule import __version__
 from ops_schedule.app import EXIT_JOB_FAILED, EXIT_OK, EXIT_USAGE, AppContext, pass_app
+from ops_schedule.commands.health import health
+from ops_schedule.commands.loop import loop
 from ops_schedule.commands.redact import redact
 from ops_schedule.commands.run import run
 from ops_schedule.commands.status import status
 from ops_schedule.config import (
     DEFAULT_CONFIG_PATH,
+    JOB_NAMES,
     SCHEMA_PATH,
     config_exists,
     config_warnings,
@@ -26,6 +30,7 @@ from ops_schedule.config import (
 from ops_schedule.errors import ConfigError, OpsScheduleError
 from ops_schedule.logs import setup_logging
 from ops_schedule.output import current_redactor, redacted_standard_streams, use_redactor
+from ops_schedule.sinks.github import posting_problems
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -96,8 +101,14 @@ def validate(app: AppContext, config_path: Path | None) -> None:
     else:
         app.say(f"{path}: valid")
     warnings = config_warnings(config)
-    # Checks that need the environment as well as the file (GITHUB_TOKEN set, repository known
-    # for the jobs that post) add their warnings here.
+    # Posting also needs the environment (GITHUB_TOKEN, GITHUB_REPOSITORY); the file-only
+    # problem of a missing dashboardIssue is already in config_warnings.
+    warnings.extend(
+        problem
+        for name in JOB_NAMES
+        for problem in posting_problems(config, os.environ, name)
+        if "dashboardIssue is not set" not in problem
+    )
     for warning in warnings:
         app.say(f"warning: {warning}")
 
@@ -134,7 +145,7 @@ def schema_text() -> str:
 
 
 # Commands that live in their own modules register here.
-COMMANDS: list[click.Command] = [run, status, redact]
+COMMANDS: list[click.Command] = [run, status, loop, health, redact]
 for _command in COMMANDS:
     cli.add_command(_command)
 
@@ -145,15 +156,18 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
-def _run(argv: list[str] | None) -> int:
+def _run(argv: list[str] | None) -> int:  # noqa: PLR0911 - one return per kind of ending
     try:
         rv = cli.main(args=argv, prog_name="ops-schedule", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         return 130
+    except click.UsageError as exc:
+        # One line, like every other error; the command's --help is one step away.
+        hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+        return _fail(exc.format_message() + hint, EXIT_USAGE)
     except click.ClickException as exc:
-        exc.show()
-        return EXIT_USAGE if isinstance(exc, click.UsageError) else exc.exit_code
+        return _fail(exc.format_message(), exc.exit_code)
     except ConfigError as exc:
         return _fail(str(exc), EXIT_USAGE)
     except OpsScheduleError as exc:

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+BUSY = "another ops-schedule process is running this job"
 Outcome = Literal["ok", "fail", "skipped"]
 
 
@@ -147,6 +148,8 @@ class Runner:
             outcome = self._attempt(name, now, manual=False, force=False)
             if isinstance(outcome, RunOutcome):
                 outcomes.append(outcome)
+            elif outcome.reason == BUSY:
+                log.info("%s %s: %s", name, outcome.period_key, outcome.reason)
         return outcomes
 
     def run_now(
@@ -164,7 +167,7 @@ class Runner:
         with self.store.claim(name) as claimed:
             if not claimed:
                 period = current_slot(job_config, self.config.zone, now).period_key
-                return NotRun(name, period, "another ops-schedule process is running this job")
+                return NotRun(name, period, BUSY)
             with self.store.transaction(now) as txn:
                 record = txn.job(name)
                 if record.running is not None:
@@ -199,7 +202,7 @@ class Runner:
                 name, slot.period_key, f"already done for {slot.period_key} (use --force to rerun)"
             )
         # A manual run reports the period's window if its instant has passed, else up to now.
-        return slot.period_key, min(slot.scheduled, now)
+        return slot.period_key, min(slot.scheduled, now.astimezone(UTC))
 
     def _execute(
         self, name: str, period_key: str, window_end: datetime, now: datetime, *, forced: bool

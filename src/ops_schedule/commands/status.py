@@ -51,6 +51,8 @@ def status(app: AppContext, as_json: bool) -> None:
             app.say(f"! {row.job}: {row.consecutive_failures} consecutive failures")
         if row.last_error:
             app.say(f"  {row.job} last error: {row.last_error}")
+        if row.last_status == "skipped" and row.last_summary:
+            app.say(f"  {row.job} skipped: {row.last_summary}")
         if row.last_comment_url:
             app.say(f"  {row.job} last comment: {row.last_comment_url}")
 

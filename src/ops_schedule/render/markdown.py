@@ -37,3 +37,21 @@ def cut_lines(text: str, limit: int, note: str) -> str:
     if "\n" in head:
         head = head[: head.rfind("\n")]
     return f"{head}\n\n{note}"
+
+
+def code_span(text: str) -> str:
+    """``text`` as an inline code span: shown literally, so ``<n>``, ``@name`` or ``#12`` in
+    data neither renders as HTML nor mentions or links anything."""
+    text = text.replace("\r", " ").replace("\n", " ")
+    longest = run = 0
+    for char in text:
+        run = run + 1 if char == "`" else 0
+        longest = max(longest, run)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, marked with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: max(0, limit - 1)].rstrip() + "…"

@@ -1,0 +1,112 @@
+"""What the benchmark runs in a child process: the report engine, or the parse floor.
+
+``python benchmarks/child.py engine LOG END DAYS BUCKET_HOURS``
+    The report engine as the CLI runs it: ``ops-schedule report`` when that command exists
+    (full report: read, metrics, render, redact), else ``collect_stats`` with the windows and
+    bucket the report job uses.
+``python benchmarks/child.py floor LOG START STOP``
+    The floor: read the lines of bytes ``[START, STOP)`` of LOG and parse each with orjson,
+    nothing else, on one core.
+
+Prints one JSON line: what was counted, the seconds spent after start-up, and the peak RSS of
+this process and of its own children (the engine's worker processes), in KiB.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import resource
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+
+def _engine(log: Path, end: datetime, days: int, bucket_hours: int) -> dict[str, object]:
+    if importlib.util.find_spec("ops_schedule.commands.report") is not None:
+        return _cli(log, end, days)
+    from ops_schedule.events import collect_stats
+    from ops_schedule.redaction import build_redactor
+
+    length = timedelta(days=days)
+    windows = [(end - 2 * length, end - length), (end - length, end)]
+    started = time.perf_counter()
+    previous, current = collect_stats(
+        log, windows, bucket=timedelta(hours=bucket_hours), redact=build_redactor().redact
+    )
+    return {
+        "via": "collect_stats",
+        "seconds": time.perf_counter() - started,
+        "events": current.events,
+        "previousEvents": previous.events,
+        "malformed": current.malformed,
+        "mcps": len(current.mcp),
+    }
+
+
+def _cli(log: Path, end: datetime, days: int) -> dict[str, object]:
+    import tempfile
+
+    from ops_schedule.cli import main
+
+    kind = "weekly" if days == 7 else "daily"
+    with tempfile.TemporaryDirectory() as scratch:
+        config = Path(scratch, "ops-schedule.json")
+        config.write_text(json.dumps({"sources": {"events": str(log)}, "locale": "en"}))
+        out = Path(scratch, "report.json")
+        argv = ["--quiet", "--config", str(config), "report", kind]
+        argv += ["--at", end.isoformat(), "--format", "json", "--out", str(out)]
+        started = time.perf_counter()
+        try:
+            main(argv)
+        except SystemExit as exc:  # pragma: no cover - a failed run is reported by its code
+            if exc.code:
+                raise
+        seconds = time.perf_counter() - started
+        data = json.loads(out.read_text())
+    return {
+        "via": "ops-schedule report",
+        "seconds": seconds,
+        "events": data["totals"]["events"],
+        "previousEvents": data.get("previous", {}).get("totals", {}).get("events"),
+        "malformed": data["totals"]["malformedLines"],
+        "mcps": len(data["mcp"]),
+    }
+
+
+def _floor(log: Path, start: int, stop: int) -> dict[str, object]:
+    import orjson
+
+    loads, error = orjson.loads, orjson.JSONDecodeError
+    started = time.perf_counter()
+    lines = 0
+    with log.open("rb") as handle:
+        handle.seek(start)
+        remaining = stop - start
+        for line in handle:
+            remaining -= len(line)
+            if remaining < 0:
+                break
+            lines += 1
+            try:  # noqa: SIM105 - contextlib.suppress costs more per line than this floor allows
+                loads(line)
+            except error:
+                pass
+    return {"via": "floor", "seconds": time.perf_counter() - started, "lines": lines}
+
+
+def main() -> None:
+    mode, log = sys.argv[1], Path(sys.argv[2])
+    if mode == "engine":
+        end = datetime.fromisoformat(sys.argv[3])
+        result = _engine(log, end, int(sys.argv[4]), int(sys.argv[5]))
+    else:
+        result = _floor(log, int(sys.argv[3]), int(sys.argv[4]))
+    result["rssKiB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result["workerRssKiB"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,206 @@
+"""``collect_stats``: the report's one pass over an event log and its rotated segments.
+
+How the work is cut (``docs/performance.md`` has the full story):
+
+1. Segments are listed oldest first; their sizes are fixed then, so lines appended while the
+   report runs are left for the next one.
+2. In each uncompressed segment a binary search on byte offsets finds where the windows start and
+   end, allowing ``MARGIN`` of disorder (``seek.py``). Compressed segments cannot be searched and
+   are streamed whole, parsing only the blocks that may hold window lines.
+3. Before the windows, only circuit-breaker transitions matter (the state at a window's end is the
+   last transition before it). They are taken from at most ``LOOKBACK`` before the first window,
+   with a bytes search that parses only the lines that mention ``"circuit"``.
+4. The byte ranges are cut at line starts into tasks, run on every core by worker processes, and
+   merged in log order: the statistics are exact histograms and counters, so the merged result
+   is exactly that of one sequential pass.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Final
+
+from ops_schedule.events.fold import Partial, Plan
+from ops_schedule.events.seek import MARGIN, next_line_start, start_offset, stop_offset
+from ops_schedule.events.segments import Segment, find_segments
+from ops_schedule.events.tasks import Task, open_segment, run_task
+from ops_schedule.stats import WindowStats
+
+# Circuit transitions older than this before the first window are not looked for: a circuit
+# breaker that stays open is probed (half-open) on its next call, so a week without any
+# transition means a week without calls to that MCP.
+LOOKBACK: Final = timedelta(days=7)
+PIECE: Final = 4 << 20  # smallest byte range given to a worker
+INLINE: Final = 24 << 20  # below this much work, worker processes cost more than they save
+MAX_WORKERS: Final = 8
+
+
+def collect_stats(
+    path: Path,
+    windows: Sequence[tuple[datetime, datetime]],
+    *,
+    bucket: timedelta,
+    redact: Callable[[str], str] | None = None,
+    quiet: bool = True,
+) -> list[WindowStats]:
+    """Statistics of the events of ``path`` (and its rotated segments) in each half-open window.
+
+    Returns one :class:`WindowStats` per window, in the order given; chart buckets of width
+    ``bucket`` start at each window's start. Failure examples are passed through ``redact``.
+    A missing log gives empty statistics with a note, never an error. With ``quiet=False`` a
+    progress bar is drawn on stderr when it is a terminal.
+    """
+    plan = Plan.build(windows, bucket)
+    segments = find_segments(path)
+    if not segments:
+        stats = plan.empty_stats()
+        for summary in stats:
+            summary.notes.append(f"event log not found at {path}")
+        return stats
+    tasks = plan_tasks(plan, segments, workers=worker_count())
+    total = Partial(plan.empty_stats())
+    for partial in run_tasks(tasks, quiet=quiet, label=path.name):
+        total.absorb(partial)
+    return _finish(total, redact)
+
+
+def worker_count() -> int:
+    try:
+        available = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        available = os.cpu_count() or 1
+    return max(1, min(available, MAX_WORKERS))
+
+
+def plan_tasks(plan: Plan, segments: Sequence[Segment], *, workers: int) -> list[Task]:
+    """Cut the reading of ``segments`` into tasks, in log order."""
+    earliest, latest = plan.earliest, plan.latest
+    if earliest is None or latest is None:
+        return []  # only empty windows: nothing to count
+    lookback = earliest - LOOKBACK - MARGIN
+    tasks: list[Task] = []
+    for segment in segments:
+        if segment.compressed:
+            tasks.append(
+                Task(plan, segment.path, segment.inode, "stream", 0, segment.size, lookback)
+            )
+            continue
+        try:
+            fd = open_segment(segment.path, segment.inode)
+        except FileNotFoundError:
+            continue
+        try:
+            size = segment.size
+            begin = start_offset(fd, size, lookback)
+            first = max(begin, start_offset(fd, size, earliest - MARGIN))
+            end = max(first, stop_offset(fd, size, latest + MARGIN))
+            piece = max(PIECE, (first - begin) // (workers * 2) + 1)
+            for start, stop in _pieces(fd, begin, first, piece, size):
+                tasks.append(Task(plan, segment.path, segment.inode, "circuits", start, stop))
+            piece = max(PIECE, (end - first) // (workers * 8) + 1)
+            for start, stop in _pieces(fd, first, end, piece, size):
+                tasks.append(Task(plan, segment.path, segment.inode, "fold", start, stop))
+        finally:
+            os.close(fd)
+    return tasks
+
+
+def _pieces(fd: int, start: int, stop: int, piece: int, size: int) -> Iterator[tuple[int, int]]:
+    """Cut ``[start, stop)`` (both line starts) into ranges of about ``piece`` bytes."""
+    while start < stop:
+        cut = stop if stop - start < 2 * piece else next_line_start(fd, start + piece, size)
+        cut = min(cut, stop)
+        yield start, cut
+        start = cut
+
+
+def run_tasks(tasks: Sequence[Task], *, quiet: bool, label: str) -> Iterator[Partial]:
+    """Run ``tasks`` (in worker processes when it pays) and yield their results in order."""
+    work = sum(task.size for task in tasks)
+    workers = min(worker_count(), len(tasks))
+    if workers <= 1 or work < INLINE:
+        with _progress(work, quiet=quiet, label=label) as advance:
+            for task in tasks:
+                yield run_task(task)
+                advance(task.size)
+        return
+    # The pool starts before the progress bar's refresh thread does: fork copies one thread.
+    with (
+        _context().Pool(workers, initializer=_worker_signals) as pool,
+        _progress(work, quiet=quiet, label=label) as advance,
+    ):
+        for task, partial in zip(tasks, pool.imap(run_task, tasks), strict=True):
+            yield partial
+            advance(task.size)
+        pool.close()
+        pool.join()
+
+
+def _context() -> Any:
+    # fork is fastest (the workers inherit the imported code) but is unsafe with other threads.
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def _worker_signals() -> None:
+    # Workers must not inherit the service's graceful-stop handlers: the pool ends them with
+    # SIGTERM, and Ctrl-C is for the parent, which then stops the pool.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _progress(
+    work: int, *, quiet: bool, label: str
+) -> AbstractContextManager[Callable[[int], None]]:
+    if quiet or not sys.stderr.isatty() or work == 0:
+        return nullcontext(lambda _: None)
+    return _bar(work, label)
+
+
+class _bar(AbstractContextManager[Callable[[int], None]]):  # noqa: N801 - used like a function
+    def __init__(self, work: int, label: str) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        self._progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self._task = self._progress.add_task(f"reading {label}", total=work)
+
+    def __enter__(self) -> Callable[[int], None]:
+        self._progress.start()
+        return lambda done: self._progress.advance(self._task, done)
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.stop()
+
+
+def _finish(total: Partial, redact: Callable[[str], str] | None) -> list[WindowStats]:
+    stats = total.finish()
+    if redact is not None:
+        for summary in stats:
+            for failure in summary.failures.values():
+                if failure.example is not None:
+                    failure.example = redact(failure.example)
+    return stats

@@ -1,0 +1,142 @@
+"""Units of reading work: a byte range of a plain segment, or a whole compressed segment.
+
+Tasks are small and picklable, so the same function runs them in this process or in a worker;
+each returns a :class:`~ops_schedule.events.fold.Partial` that the caller merges in log order.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import zlib
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Final, Literal
+
+from ops_schedule.events.fold import OUTSIDE, Folder, Partial, Plan
+from ops_schedule.events.lines import BLOCK, iter_blocks
+from ops_schedule.events.seek import MARGIN, SAMPLE, stamp_of
+
+CIRCUIT: Final = b'"circuit"'
+
+Mode = Literal["fold", "circuits", "stream"]
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    plan: Plan
+    path: Path
+    inode: tuple[int, int]  # (device, inode): finds the file again if it was rotated meanwhile
+    mode: Mode  # fold a range, take only circuit transitions of a range, or stream a .gz file
+    start: int = 0
+    stop: int = 0
+    lookback: datetime | None = None  # stream mode: circuits before this are not needed
+
+    @property
+    def size(self) -> int:
+        return self.stop - self.start
+
+
+class _PositionalReader:
+    """``read`` over ``os.pread``: no shared file position, so no seek races."""
+
+    def __init__(self, fd: int, start: int) -> None:
+        self.fd, self.position = fd, start
+
+    def read(self, size: int = -1, /) -> bytes:
+        data = os.pread(self.fd, size if size >= 0 else BLOCK, self.position)
+        self.position += len(data)
+        return data
+
+
+def open_segment(path: Path, inode: tuple[int, int]) -> int:
+    """Open the file listed as ``path``; follow it if rotation renamed it since."""
+    fd = os.open(path, os.O_RDONLY) if path.exists() else -1
+    if fd >= 0:
+        status = os.fstat(fd)
+        if (status.st_dev, status.st_ino) == inode:
+            return fd
+        os.close(fd)
+    for sibling in path.parent.iterdir():
+        try:
+            status = sibling.stat()
+        except FileNotFoundError:
+            continue
+        if (status.st_dev, status.st_ino) == inode:
+            return os.open(sibling, os.O_RDONLY)
+    raise FileNotFoundError(f"{path} was rotated away while it was being read")
+
+
+def run_task(task: Task) -> Partial:
+    folder = Folder(task.plan)
+    fd = open_segment(task.path, task.inode)
+    try:
+        if task.mode == "stream":
+            with os.fdopen(os.dup(fd), "rb") as raw, gzip.GzipFile(fileobj=raw) as stream:
+                note = _stream(folder, stream, task.lookback, task.path.name)
+        else:
+            reader = _PositionalReader(fd, task.start)
+            for block in iter_blocks(reader, task.size):
+                if task.mode == "fold":
+                    folder.feed(block.split(b"\n"))
+                else:
+                    _circuits(folder, block)
+            note = None
+    finally:
+        os.close(fd)
+    partial = folder.result()
+    if note is not None:
+        for summary in partial.stats:
+            summary.notes.append(note)
+    return partial
+
+
+def _circuits(folder: Folder, block: bytes) -> None:
+    """Parse only the lines that mention a circuit: a bytes search skips the rest."""
+    found = block.find(CIRCUIT)
+    lines: list[bytes] = []
+    while found >= 0:
+        start = block.rfind(b"\n", 0, found) + 1
+        end = block.find(b"\n", found)
+        end = len(block) if end < 0 else end
+        lines.append(block[start:end])
+        found = block.find(CIRCUIT, end)
+    if lines:
+        folder.circuits_only(lines)
+
+
+def _stream(
+    folder: Folder, stream: gzip.GzipFile, lookback: datetime | None, name: str
+) -> str | None:
+    """Read a compressed segment (gzip cannot seek); skip the parsing of blocks before the windows.
+
+    A block whose last stamped line is earlier than the first window by more than ``MARGIN``
+    holds only earlier lines (the same bounded-disorder rule as the seek), so only its circuit
+    transitions are taken; a block whose first stamped line is later than the last window end
+    by more than ``MARGIN`` ends the reading.
+    """
+    earliest, latest = folder.plan.earliest, folder.plan.latest
+    try:
+        for block in iter_blocks(stream):
+            if earliest is None or latest is None:
+                folder.feed(block.split(b"\n"))
+                continue
+            lines = block.split(b"\n")
+            # Several stamps, so that one line with a wild timestamp cannot decide alone.
+            tail = [at for at in map(stamp_of, lines[-SAMPLE:]) if at is not None]
+            if tail and max(tail) < earliest - MARGIN:
+                if lookback is None or max(tail) >= lookback:
+                    _circuits(folder, block)
+                if folder.last is None:
+                    folder.first = OUTSIDE
+                folder.last = OUTSIDE
+                continue
+            head = [at for at in map(stamp_of, lines[:SAMPLE]) if at is not None]
+            if head and min(head) > latest + MARGIN:
+                break
+            folder.feed(lines)
+    except (OSError, EOFError, zlib.error) as exc:
+        # A damaged or half-written .gz segment: keep what was read, say what happened.
+        return f"could not read all of {name}: {exc}"
+    return None

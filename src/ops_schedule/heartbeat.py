@@ -1,0 +1,195 @@
+"""The loop's heartbeat file and the health verdict drawn from it.
+
+The loop writes ``<stateDir>/heartbeat.json`` when a tick starts and when it completes. ``health``
+reads it: the service is healthy while the last completed tick is younger than three tick
+intervals (or ``--max-age``). A tick that is still running (a long report, GitHub retries) keeps
+the service healthy for up to ``busy_limit``; a tick stuck for longer than that is reported.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import socket
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from ops_schedule.fsutil import atomic_write_text
+
+HEARTBEAT_FILE_NAME = "heartbeat.json"
+HEALTH_INTERVALS = 3
+DEFAULT_BUSY_LIMIT = timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Heartbeat:
+    """What the loop says about itself. All times are aware UTC datetimes."""
+
+    interval: float
+    pid: int
+    version: str
+    host: str
+    last_tick_at: datetime | None = None  # when the last tick completed
+    tick_started_at: datetime | None = None  # set while a tick runs
+    stopped_at: datetime | None = None  # set when the loop stopped cleanly
+    last_error: str | None = None  # why the last tick failed, redacted; None when it did not
+    ticks: int = 0
+
+    @classmethod
+    def starting(cls, interval: float, version: str) -> Heartbeat:
+        return cls(interval=interval, pid=os.getpid(), version=version, host=socket.gethostname())
+
+    def tick_started(self, at: datetime) -> Heartbeat:
+        return replace(self, tick_started_at=at, stopped_at=None)
+
+    def tick_completed(self, at: datetime) -> Heartbeat:
+        return replace(
+            self, last_tick_at=at, tick_started_at=None, last_error=None, ticks=self.ticks + 1
+        )
+
+    def tick_failed(self, error: str) -> Heartbeat:
+        return replace(self, tick_started_at=None, last_error=error)
+
+    def stopped(self, at: datetime) -> Heartbeat:
+        return replace(self, tick_started_at=None, stopped_at=at)
+
+    def to_json(self) -> dict[str, Any]:
+        names = {
+            "last_tick_at": "lastTickAt",
+            "tick_started_at": "tickStartedAt",
+            "stopped_at": "stoppedAt",
+            "last_error": "lastError",
+        }
+        return {
+            names.get(key, key): value.astimezone(UTC).isoformat()
+            if isinstance(value, datetime)
+            else value
+            for key, value in asdict(self).items()
+        }
+
+    @classmethod
+    def from_json(cls, data: object) -> Heartbeat:
+        """Parse what :meth:`to_json` wrote; ``ValueError`` when it is not that."""
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")  # noqa: TRY004 (a format error, not a type error)
+        try:
+            return cls(
+                interval=float(data["interval"]),
+                pid=int(data["pid"]),
+                version=str(data["version"]),
+                host=str(data.get("host", "")),
+                last_tick_at=_when(data.get("lastTickAt")),
+                tick_started_at=_when(data.get("tickStartedAt")),
+                stopped_at=_when(data.get("stoppedAt")),
+                last_error=data.get("lastError"),
+                ticks=int(data.get("ticks", 0)),
+            )
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"missing or malformed field {exc}") from None
+
+
+def _when(value: object) -> datetime | None:
+    if value is None:
+        return None
+    moment = datetime.fromisoformat(str(value))
+    if moment.tzinfo is None:
+        raise ValueError(f"time {value!r} has no UTC offset")
+    return moment
+
+
+def heartbeat_path(state_dir: Path) -> Path:
+    return state_dir / HEARTBEAT_FILE_NAME
+
+
+def write_heartbeat(state_dir: Path, heartbeat: Heartbeat) -> None:
+    atomic_write_text(heartbeat_path(state_dir), json.dumps(heartbeat.to_json(), indent=2) + "\n")
+
+
+def read_heartbeat(state_dir: Path) -> Heartbeat | None:
+    """The heartbeat, or None when there is none; ``ValueError`` when it is unreadable."""
+    path = heartbeat_path(state_dir)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ValueError(f"cannot read it: {exc.strerror}") from None
+    try:
+        return Heartbeat.from_json(json.loads(text))
+    except ValueError as exc:
+        raise ValueError(f"not a heartbeat file: {exc}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    healthy: bool
+    reason: str
+
+
+def judge(
+    heartbeat: Heartbeat | None,
+    now: datetime,
+    *,
+    max_age: float | None = None,
+    busy_limit: timedelta = DEFAULT_BUSY_LIMIT,
+    where: str = HEARTBEAT_FILE_NAME,
+) -> Health:
+    """Decide, from the heartbeat alone, whether the loop is alive and ticking."""
+    if heartbeat is None:
+        return Health(False, f"no heartbeat at {where}: is `ops-schedule loop` running?")
+    limit = max_age if max_age is not None else HEALTH_INTERVALS * heartbeat.interval
+    if heartbeat.stopped_at is not None:
+        ago = _seconds(now - heartbeat.stopped_at)
+        return Health(False, f"the loop stopped {ago} s ago (at {_iso(heartbeat.stopped_at)})")
+    if heartbeat.last_tick_at is not None:
+        age = (now - heartbeat.last_tick_at).total_seconds()
+        if age <= limit:
+            return Health(True, f"ok: last tick {_seconds(age)} s ago (limit {_seconds(limit)} s)")
+    started = heartbeat.tick_started_at
+    if started is not None and _process_may_be_alive(heartbeat):
+        running = (now - started).total_seconds()
+        if running <= busy_limit.total_seconds():
+            return Health(
+                True,
+                f"ok: a tick has been running for {_seconds(running)} s "
+                f"(limit {_seconds(busy_limit.total_seconds())} s)",
+            )
+        return Health(
+            False,
+            f"stuck tick: a tick has been running for {_seconds(running)} s "
+            f"(limit {_seconds(busy_limit.total_seconds())} s)",
+        )
+    if heartbeat.last_tick_at is None:
+        reason = "no tick has completed yet"
+    else:
+        age = (now - heartbeat.last_tick_at).total_seconds()
+        reason = f"stale heartbeat: last tick {_seconds(age)} s ago (limit {_seconds(limit)} s)"
+    if heartbeat.last_error:
+        reason += f"; last tick failed: {heartbeat.last_error}"
+    return Health(False, reason)
+
+
+def _process_may_be_alive(heartbeat: Heartbeat) -> bool:
+    # A pid means something only on the host (or container) that wrote it.
+    if heartbeat.host != socket.gethostname():
+        return True
+    try:
+        os.kill(heartbeat.pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _seconds(value: float | timedelta) -> str:
+    # Whole seconds, rounded down: "5 s ago" until a full sixth second has passed.
+    seconds = value.total_seconds() if isinstance(value, timedelta) else value
+    return str(math.floor(seconds))
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

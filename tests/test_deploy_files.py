@@ -1,0 +1,144 @@
+"""The deployment files say what the operator guide promises.
+
+The full checks (Compose with a real Compose implementation, a fresh-venv install, systemd-analyze)
+need the package registries and live in `make check-deploy`; these run everywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from ops_schedule.heartbeat import Heartbeat, write_heartbeat
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def read(name: str) -> str:
+    return (ROOT / name).read_text(encoding="utf-8")
+
+
+def test_the_image_runs_the_loop_as_a_non_root_user_with_a_health_check():
+    dockerfile = read("Dockerfile")
+    assert re.search(r"^FROM python:3\.1[12]-slim$", dockerfile, re.MULTILINE)
+    assert 'CMD ["ops-schedule", "loop"]' in dockerfile
+    assert 'CMD ["ops-schedule", "health"]' in dockerfile
+    assert "HEALTHCHECK" in dockerfile
+    user = re.findall(r"^USER (\S+)$", dockerfile, re.MULTILINE)
+    assert user
+    assert user[-1].split(":")[0] not in {"root", "0"}
+    # The image installs with the same recipe `make check-deploy` exercises.
+    assert "sh deploy/install.sh /opt/ops-schedule /src" in dockerfile
+
+
+def test_the_compose_service_sits_in_its_profile_and_mounts_inputs_read_only():
+    compose = read("docker-compose.ops.yml")
+    assert "  ops-scheduler:\n" in compose
+    assert 'profiles: ["ops-scheduler"]' in compose
+    assert "restart: unless-stopped" in compose
+    assert "./config/proxy-mcp:/app/config/proxy-mcp:ro" in compose
+    assert "./.taisun/observability:/app/.taisun/observability:ro" in compose
+    assert "./.taisun/incidents:/app/.taisun/incidents:ro" in compose
+    assert "./logs:/app/logs\n" in compose
+    assert "${OPS_SCHEDULE_ENV_FILE:-.env.ops}" in compose
+
+
+def test_the_env_example_names_every_variable_and_holds_no_token():
+    example = read(".env.ops.example")
+    for name in (
+        "OPS_SCHEDULE_ENABLED",
+        "OPS_SCHEDULE_TIMEZONE",
+        "GITHUB_TOKEN",
+        "GITHUB_REPOSITORY",
+    ):
+        assert name in example
+    assert re.search(r"^GITHUB_TOKEN=$", example, re.MULTILINE)
+    assert not re.search(r"gh[pousr]_[A-Za-z0-9]{20,}|github_pat_", example)
+
+
+def test_the_systemd_unit_runs_the_loop_hardened_and_restarts_on_failure():
+    unit = read("deploy/systemd/ops-schedule.service")
+    assert re.search(r"^ExecStart=\S+/ops-schedule loop$", unit, re.MULTILINE)
+    for line in (
+        "Restart=on-failure",
+        "RestartPreventExitStatus=2",
+        "NoNewPrivileges=yes",
+        "ProtectSystem=strict",
+        "PrivateTmp=yes",
+        "KillSignal=SIGTERM",
+    ):
+        assert f"\n{line}\n" in unit
+    assert re.search(
+        r"^ReadWritePaths=.*logs/schedule-state.*logs/ops-reports$", unit, re.MULTILINE
+    )
+
+
+def test_the_cronjob_runs_every_minute_forbids_overlap_and_sets_no_time_zone():
+    manifest = read("deploy/kubernetes/cronjob.yaml")
+    assert 'schedule: "* * * * *"' in manifest
+    assert "concurrencyPolicy: Forbid" in manifest
+    assert not re.search(r"^\s*timeZone:", manifest, re.MULTILINE)
+    assert "kind: PersistentVolumeClaim" in manifest
+    assert "kind: ConfigMap" in manifest
+    assert "secretKeyRef" in manifest
+    assert 'command: ["ops-schedule", "run"]' in manifest
+
+
+def test_the_configmap_in_the_cronjob_example_is_a_valid_disabled_config():
+    from ops_schedule.config import parse_config
+
+    manifest = read("deploy/kubernetes/cronjob.yaml")
+    block = manifest.split("  ops-schedule.json: |\n", 1)[1].split("\n---", 1)[0]
+    config = parse_config(json.loads(block), {})
+    assert config.enabled is False
+
+
+def test_the_installed_console_script_passes_the_health_check_on_a_fresh_heartbeat(tmp_path):
+    # What the container's HEALTHCHECK runs, as a separate process from the installed script.
+    script = shutil.which("ops-schedule", path=str(Path(sys.executable).parent))
+    assert script is not None, "the package's console script is not installed"
+    (tmp_path / "ops-schedule.json").write_text('{"stateDir": "state"}', encoding="utf-8")
+    write_heartbeat(
+        tmp_path / "state",
+        Heartbeat.starting(60, "0.1.0").tick_completed(datetime.now(UTC)),
+    )
+    environ = {
+        k: v for k, v in os.environ.items() if not k.startswith(("OPS_SCHEDULE_", "GITHUB_"))
+    }
+    result = subprocess.run(
+        [script, "--config", "ops-schedule.json", "health"],
+        cwd=tmp_path,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("ok: last tick ")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Dockerfile",
+        "docker-compose.ops.yml",
+        ".env.ops.example",
+        "deploy/systemd/ops-schedule.service",
+        "deploy/kubernetes/cronjob.yaml",
+        "deploy/install.sh",
+        "deploy/check-deploy.sh",
+    ],
+)
+def test_deployment_files_name_no_home_directories(name):
+    text = read(name)
+    assert "/Users/" not in text
+    assert "/home/" not in text

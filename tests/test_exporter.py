@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+import math
+import socket
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from prometheus_client import REGISTRY
+from prometheus_client.parser import text_string_to_metric_families
+
+from ops_schedule import runner
+from ops_schedule.config import JOB_NAMES, parse_config
+from ops_schedule.errors import JobError
+from ops_schedule.exporter import Metrics, serve_metrics
+from ops_schedule.jobs import JobContext, Skipped
+from ops_schedule.service import default_runtime, run_loop
+
+DAILY, WEEKLY, DIGEST = JOB_NAMES
+# Thursday 2026-11-26 09:00 in Tokyo: the daily job and a Thursday weekly job are both due.
+NOW = datetime(2026, 11, 26, 0, 0, 30, tzinfo=UTC)
+
+
+@dataclass
+class FakeJob:
+    name: str
+
+    def build(self, ctx: JobContext) -> Skipped:
+        if self.name == WEEKLY:
+            raise JobError("the event log is unreadable")
+        return Skipped("no events in the window")
+
+
+def scrape(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    response = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5)
+    assert response.status_code == 200
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(response.text)
+        for sample in family.samples
+    }
+
+
+def test_the_metrics_endpoint_serves_runs_times_and_failures_after_a_real_tick(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(runner, "get_job", FakeJob)
+    config = parse_config(
+        {
+            "enabled": True,
+            "stateDir": str(tmp_path / "state"),
+            "outputDir": str(tmp_path / "reports"),
+            "jobs": {
+                DAILY: {"enabled": True},
+                WEEKLY: {"enabled": True, "dow": "Thu", "at": "09:00"},
+            },
+        },
+        {},
+    )
+    metrics = Metrics(JOB_NAMES, clock=lambda: NOW + timedelta(seconds=42))
+    run_loop(
+        lambda: config,
+        clock=lambda: NOW,
+        stop=threading.Event(),
+        runtime=default_runtime(lambda: NOW),
+        waiter=lambda _timeout: False,
+        metrics=metrics,
+        max_ticks=1,
+    )
+    server = serve_metrics(metrics, 0)
+    try:
+        assert server.host == "127.0.0.1"
+        samples = scrape(server.port)
+    finally:
+        server.close()
+
+    def value(name: str, **labels: str) -> float:
+        return samples[name, tuple(sorted(labels.items()))]
+
+    assert value("ops_schedule_runs_total", job=DAILY, outcome="skipped") == 1
+    assert value("ops_schedule_runs_total", job=WEEKLY, outcome="fail") == 1
+    assert value("ops_schedule_runs_total", job=DAILY, outcome="ok") == 0
+    assert value("ops_schedule_runs_total", job=DIGEST, outcome="ok") == 0
+    assert value("ops_schedule_last_success_timestamp_seconds", job=DAILY) == NOW.timestamp()
+    assert ("ops_schedule_last_success_timestamp_seconds", (("job", WEEKLY),)) not in samples
+    assert value("ops_schedule_consecutive_failures", job=WEEKLY) == 1
+    assert value("ops_schedule_consecutive_failures", job=DAILY) == 0
+    assert (
+        value("ops_schedule_next_run_timestamp_seconds", job=DAILY)
+        == datetime(2026, 11, 27, 0, 0, tzinfo=UTC).timestamp()
+    )
+    assert (
+        value("ops_schedule_next_run_timestamp_seconds", job=WEEKLY)
+        == datetime(2026, 12, 3, 0, 0, tzinfo=UTC).timestamp()
+    )
+    assert ("ops_schedule_next_run_timestamp_seconds", (("job", DIGEST),)) not in samples
+    assert value("ops_schedule_tick_duration_seconds_count") == 1
+    assert value("ops_schedule_heartbeat_age_seconds") == 42
+    assert value("ops_schedule_config_valid") == 1
+    assert value("ops_schedule_up") == 1
+
+
+def test_the_heartbeat_age_is_not_a_number_before_the_first_tick():
+    metrics = Metrics(JOB_NAMES)
+    age = metrics.registry.get_sample_value("ops_schedule_heartbeat_age_seconds")
+    assert age is not None
+    assert math.isnan(age)
+
+
+def test_metrics_live_on_their_own_registry_not_the_global_one():
+    Metrics(JOB_NAMES)
+    Metrics(JOB_NAMES)  # a second instance would clash on the global registry
+    assert REGISTRY.get_sample_value("ops_schedule_up") is None
+
+
+def test_the_endpoint_closes_its_socket(tmp_path: Path):
+    server = serve_metrics(Metrics(JOB_NAMES), 0)
+    port = server.port
+    server.close()
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=2)
+
+
+def test_a_metrics_port_in_use_is_a_one_line_error(tmp_path: Path, capsys):
+    from ops_schedule.cli import main
+
+    (tmp_path / "c.json").write_text('{"stateDir": "state"}', encoding="utf-8")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(SystemExit) as exit_info:
+            main(["--config", str(tmp_path / "c.json"), "loop", "--metrics-port", str(port)])
+    assert exit_info.value.code == 1
+    assert capsys.readouterr().err == (
+        f"Error: cannot serve metrics on 127.0.0.1:{port}: Address already in use\n"
+    )
+    assert not (tmp_path / "state" / "heartbeat.json").exists()

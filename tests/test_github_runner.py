@@ -1,0 +1,220 @@
+"""Posting through the runner: one comment per period, whatever happens to the process.
+
+The kill test starts real processes (``ops-schedule run --now`` through ``cli.main``) against
+the fake GitHub and SIGKILLs one right after its comment was created, before it saved state.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from ops_schedule import jobs
+from ops_schedule.config import parse_config
+from ops_schedule.jobs import JobContext, Report
+from ops_schedule.runner import Runner, RunOutcome
+
+pytestmark = pytest.mark.usefixtures("no_backoff")
+
+JOB = "daily_observability_report"
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+PERIOD = "2026-11-26"
+
+
+class FixedReport:
+    """A job whose report is the same on every run of a period (as a real rerun's is)."""
+
+    name = JOB
+
+    def build(self, ctx: JobContext) -> Report:
+        return Report(
+            job=ctx.job,
+            period_key=ctx.period_key,
+            summary=f"daily {ctx.period_key}: 3 events",
+            markdown=f"# Daily report {ctx.period_key}\n\n3 events, all ok.\n",
+        )
+
+
+@pytest.fixture
+def fixed_job(monkeypatch: pytest.MonkeyPatch) -> None:
+    jobs.available()  # built-in jobs register first, so the stand-in wins
+    monkeypatch.setitem(jobs._REGISTRY, JOB, FixedReport())
+
+
+def config_document(fake) -> dict:
+    return {
+        "timezone": "UTC",
+        "stateDir": "state",
+        "outputDir": "reports",
+        "dashboardIssue": fake.issue,
+        "github": {"repo": fake.repo, "apiUrl": fake.url, "maxRetrySeconds": 5},
+        "jobs": {JOB: {"enabled": True, "postToIssue": True}},
+    }
+
+
+def runner_for(fake, token: str) -> Runner:
+    config = parse_config(config_document(fake), environ={})
+    return Runner(config, clock=lambda: NOW, environ={"GITHUB_TOKEN": token})
+
+
+def state_of(job: str = JOB) -> dict:
+    state = json.loads(Path("state/schedule-state.json").read_text(encoding="utf-8"))
+    return state["jobs"][job]
+
+
+# --------------------------------------------------------------------------- in process
+
+
+@pytest.mark.usefixtures("fixed_job")
+def test_a_run_posts_once_and_records_the_comment_url(fake_github, github_token):
+    [outcome] = runner_for(fake_github, github_token).run_now(NOW, [JOB])
+
+    assert isinstance(outcome, RunOutcome)
+    assert outcome.status == "ok"
+    [comment] = fake_github.comments
+    assert outcome.comment_url == comment["html_url"]
+    assert state_of()["lastCommentUrl"] == comment["html_url"]
+
+
+@pytest.mark.usefixtures("fixed_job")
+def test_a_deleted_state_file_does_not_lead_to_a_second_comment(fake_github, github_token):
+    runner_for(fake_github, github_token).run_now(NOW, [JOB])
+    shutil.rmtree("state")
+
+    [outcome] = runner_for(fake_github, github_token).run_now(NOW, [JOB])
+
+    assert isinstance(outcome, RunOutcome)
+    assert outcome.status == "ok"
+    assert len(fake_github.comments) == 1
+    assert outcome.comment_url == fake_github.comments[0]["html_url"]
+
+
+@pytest.mark.usefixtures("fixed_job")
+def test_a_permanent_failure_fails_the_run_keeps_the_archive_and_says_what_to_do(
+    fake_github, github_token
+):
+    fake_github.fail_next("404")
+
+    [outcome] = runner_for(fake_github, github_token).run_now(NOW, [JOB])
+
+    assert isinstance(outcome, RunOutcome)
+    assert outcome.status == "fail"
+    assert outcome.error is not None
+    assert "the repository acme/proxy or issue #7 does not exist" in outcome.error
+    assert fake_github.comments == []
+    assert Path(f"reports/{JOB}/{PERIOD}.md").is_file()
+    assert state_of()["lastStatus"] == "fail"
+    assert "dashboardIssue" in state_of()["lastError"]
+
+
+@pytest.mark.usefixtures("fixed_job")
+def test_a_missing_token_fails_the_job_before_any_work(fake_github, github_token):
+    config = parse_config(config_document(fake_github), environ={})
+
+    [outcome] = Runner(config, clock=lambda: NOW, environ={}).run_now(NOW, [JOB])
+
+    assert isinstance(outcome, RunOutcome)
+    assert outcome.status == "fail"
+    assert outcome.error is not None
+    assert "GITHUB_TOKEN environment variable is not set" in outcome.error
+    assert fake_github.requests == []
+    assert not Path("reports").exists()
+
+
+@pytest.mark.usefixtures("fixed_job")
+def test_the_token_reaches_neither_state_nor_archive_nor_outcome(fake_github, github_token):
+    fake_github.fail_next("401")
+    [failed] = runner_for(fake_github, github_token).run_now(NOW, [JOB])
+    [posted] = runner_for(fake_github, github_token).run_now(NOW, [JOB])
+
+    texts = [repr(failed), repr(posted), Path("state/schedule-state.json").read_text()]
+    texts += [p.read_text() for p in Path("reports").rglob("*") if p.is_file()]
+    assert all(github_token not in text for text in texts)
+
+
+# --------------------------------------------------------------------------- real processes
+
+SCRIPT = textwrap.dedent(
+    """
+    import os
+    import signal
+    import sys
+
+    from ops_schedule import jobs
+    from ops_schedule.cli import main
+    from ops_schedule.jobs import Report
+    from ops_schedule.sinks import github
+
+
+    class FixedReport:
+        name = "daily_observability_report"
+
+        def build(self, ctx):
+            return Report(
+                job=ctx.job,
+                period_key=ctx.period_key,
+                summary=f"daily {ctx.period_key}: 3 events",
+                markdown=f"# Daily report {ctx.period_key}\\n\\n3 events, all ok.\\n",
+            )
+
+
+    jobs.available()
+    jobs.register(FixedReport())
+
+    if sys.argv[1] == "kill-after-post":
+        post = github.GitHubSink.post
+
+        def post_then_die(self, *args, **kwargs):
+            posted = post(self, *args, **kwargs)
+            print("posted", posted.url, flush=True)
+            os.kill(os.getpid(), signal.SIGKILL)  # before the runner records the run
+
+        github.GitHubSink.post = post_then_die
+
+    main(["--config", "ops-schedule.json", "run", "--now", "daily_observability_report"])
+    """
+)
+
+
+def run_cli(mode: str, token: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "GITHUB_TOKEN": token, "PYTHONUNBUFFERED": "1"}
+    return subprocess.run(
+        [sys.executable, "run_once.py", mode],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.slow
+def test_a_process_killed_after_posting_does_not_post_again(fake_github, github_token):
+    Path("ops-schedule.json").write_text(json.dumps(config_document(fake_github)))
+    Path("run_once.py").write_text(SCRIPT)
+
+    killed = run_cli("kill-after-post", github_token)
+
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    [comment] = fake_github.comments
+    assert killed.stdout.strip() == f"posted {comment['html_url']}"
+    assert state_of().get("lastCommentUrl") is None  # killed before it recorded the run
+    assert state_of().get("lastStatus") != "ok"
+
+    again = run_cli("plain", github_token)
+
+    assert again.returncode == 0, again.stderr
+    assert len(fake_github.comments) == 1
+    assert f"posted: {comment['html_url']}" in again.stdout
+    assert state_of()["lastStatus"] == "ok"
+    assert state_of()["lastCommentUrl"] == comment["html_url"]
+    assert [r.method for r in fake_github.requests].count("POST") == 1
