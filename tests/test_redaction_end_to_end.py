@@ -1,8 +1,9 @@
 """End to end: secrets of every format in the event log never reach any output.
 
 An event log whose error messages carry one fake secret of every supported format goes through
-a run; then the archived report (Markdown and JSON), the posted comment, the log lines, the state
-file and ``status`` (table and JSON) are searched for any 8-character piece of any secret.
+a run that posts to the fake GitHub; then the archived report (Markdown and JSON), the posted
+comment, the log lines, the state file and ``status`` (table and JSON) are searched for any
+8-character piece of any secret, and of the GitHub token.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import json
 import logging
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,6 @@ from ops_schedule.jobs import Report, register
 from ops_schedule.logs import setup_logging
 from ops_schedule.output import use_redactor
 from ops_schedule.runner import Runner
-from ops_schedule.sinks.base import Posted
 from runner_fakes import DAILY, INSTANT, WEEKLY, raw_config, read_state, saved_registry
 
 SAMPLES: dict[str, Sample] = {
@@ -97,17 +97,9 @@ class LeakyFailingJob:
         raise JobError("cannot build: " + " ; ".join(texts[: len(texts) // 2])) from cause
 
 
-@dataclass
-class RecordingSink:
-    bodies: list[str] = field(default_factory=list)
-
-    def post(self, job: str, period_key: str, body: str, archive_hint: str) -> Posted:
-        self.bodies.append(body)
-        return Posted(f"https://github.example/issues/1#{job}-{period_key}", created=True)
-
-
 @pytest.fixture
 def clean_process_state() -> Iterator[None]:
+    """Restore the job registry, the root logger and the process-wide redactor afterwards."""
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
     with saved_registry():
@@ -117,27 +109,31 @@ def clean_process_state() -> Iterator[None]:
     root.setLevel(level)
 
 
-def _leaks(text: str) -> dict[str, list[str]]:
+def _leaks(text: str, token: str) -> dict[str, list[str]]:
     found = {name: survivors(sample.secret, text) for name, sample in SAMPLES.items()}
+    found["GITHUB_TOKEN"] = survivors(token, text)
     return {name: pieces for name, pieces in found.items() if pieces}
 
 
-def test_no_secret_of_any_format_reaches_any_output(tmp_path: Path, capsys, clean_process_state):
+@pytest.mark.usefixtures("no_backoff", "clean_process_state")
+def test_no_secret_of_any_format_reaches_any_output(
+    tmp_path: Path, capsys, fake_github, github_token
+):
     events = tmp_path / "events.jsonl"
     _event_log(events)
     raw = raw_config(
         tmp_path,
         **{DAILY: {"enabled": True, "postToIssue": True}, WEEKLY: {"enabled": True}},
     )
-    raw["dashboardIssue"] = 1
+    raw["dashboardIssue"] = fake_github.issue
+    raw["github"] = {"repo": fake_github.repo, "apiUrl": fake_github.url, "maxRetrySeconds": 5}
     config_path = tmp_path / "ops-schedule.json"
     config_path.write_text(json.dumps(raw), encoding="utf-8")
     config = parse_config(raw, environ={})
     register(FailureReportJob(DAILY, events))
     register(LeakyFailingJob(WEEKLY))
-    sink = RecordingSink()
     setup_logging("json", lambda: runner.redactor)
-    runner = Runner(config, clock=lambda: INSTANT, sink_factory=lambda _config, _job: sink)
+    runner = Runner(config, clock=lambda: INSTANT, environ={"GITHUB_TOKEN": github_token})
 
     outcomes = runner.run_now(INSTANT, [DAILY, WEEKLY])
 
@@ -153,15 +149,17 @@ def test_no_secret_of_any_format_reaches_any_output(tmp_path: Path, capsys, clea
     outputs = {
         "archived markdown": markdown,
         "archived json": archived_json,
-        "posted comment": "\n".join(sink.bodies),
+        "posted comment": "\n".join(fake_github.bodies()),
         "log lines": logs,
         "state file": state,
         "status": status_table.output,
         "status --json": status_json.output,
     }
-    assert {where: _leaks(text) for where, text in outputs.items() if _leaks(text)} == {}
+    leaks = {where: _leaks(text, github_token) for where, text in outputs.items()}
+    assert {where: found for where, found in leaks.items() if found} == {}
     # ... and the outputs are not empty: every secret was there to be removed.
-    assert len(sink.bodies) == 1
+    assert len(fake_github.bodies()) == 1
+    assert fake_github.bodies()[0].count("[REDACTED]") >= len(SAMPLES)
     assert markdown.count("[REDACTED]") >= len(SAMPLES)
     assert len(json.loads(archived_json)["topFailures"]) == len(SAMPLES)
     assert logs.count("[REDACTED]") >= len(SAMPLES)
