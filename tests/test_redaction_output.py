@@ -72,6 +72,14 @@ def test_a_stream_gives_up_holding_an_unterminated_block_after_max_hold_and_stil
     assert survivors(pem, out) == []
 
 
+def test_a_line_longer_than_max_hold_goes_out_at_a_space_without_cutting_a_secret():
+    token = _secret("github_token")
+    stream = StreamRedactor(build_redactor(), max_hold=100)
+    out = stream.feed("word " * 30 + token)
+    assert out == "word " * 30
+    assert stream.close() == PH
+
+
 def test_a_stream_counts_what_it_removed_when_asked():
     stream = StreamRedactor(build_redactor(), count=True)
     stream.feed(f"{_secret('email')} {_secret('jwt')}\n")
