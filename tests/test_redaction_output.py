@@ -23,7 +23,7 @@ from ops_schedule.output import (
     redacted_standard_streams,
     use_redactor,
 )
-from ops_schedule.redaction import StreamRedactor, build_redactor
+from ops_schedule.redaction import CATALOGUE, StreamRedactor, build_redactor
 
 PH = "[REDACTED]"
 
@@ -152,6 +152,13 @@ def test_redact_count_tells_on_stderr_what_was_removed():
     result = CliRunner().invoke(cli, ["redact", "--count"], input=text)
     assert result.stdout == f"{PH}\n{PH} {PH}\n"
     assert result.stderr == "redacted 3 secrets (2 email, 1 jwt)\n"
+
+
+def test_redact_formats_lists_every_built_in_format_by_name():
+    result = CliRunner().invoke(cli, ["redact", "--formats"])
+    names = [line.split()[0] for line in result.stdout.splitlines()]
+    assert names == [f.name for f in CATALOGUE]
+    assert "PEM private key blocks" in result.stdout
 
 
 def test_redact_with_an_invalid_custom_pattern_fails_closed_with_exit_2(tmp_path: Path, capsys):
