@@ -224,7 +224,7 @@ CATALOGUE: tuple[SecretFormat, ...] = (
     ),
     SecretFormat(
         "url_password",
-        "Passwords in URLs and connection strings (scheme://user:password@host)",
+        "Passwords in URLs and connection strings (scheme://user:<password>@host)",
         r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/?#@:\"'<>`]*:"
         r"(?P<secret>[^\s/?#\"'<>`]+)@",
         recheck_context=True,
