@@ -1,9 +1,12 @@
 """End to end: secrets of every format in the event log never reach any output.
 
-An event log whose error messages carry one fake secret of every supported format goes through
-a run that posts to the fake GitHub; then the archived report (Markdown and JSON), the posted
-comment, the log lines, the state file and ``status`` (table and JSON) are searched for any
-8-character piece of any secret, and of the GitHub token.
+An event log whose error messages carry one fake secret of every supported format is reported
+on by the real daily observability job, day after day (a report shows five example messages,
+one per error type, so six days show them all), and posted to the fake GitHub through the real
+sink. A second job fails with every secret in its error and in the error's cause. Then the
+archived reports (Markdown and JSON), the posted comments, the log lines (at DEBUG, so the
+failure's traceback is logged too), the state file and ``status`` (table and JSON) are searched
+for any 8-character piece of any secret, and of the GitHub token.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import logging
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,69 +36,46 @@ from runner_fakes import DAILY, INSTANT, WEEKLY, raw_config, read_state, saved_r
 SAMPLES: dict[str, Sample] = {
     name: SAMPLERS[name](random.Random(f"end-to-end/{name}")) for name in sorted(SAMPLERS)
 }
+ERROR_TYPES = ("AuthError", "TimeoutError", "UpstreamError", "RateLimitError", "ProtocolError")
+DAYS = [INSTANT - timedelta(days=n) for n in range(5, -1, -1)]  # six daily periods, oldest first
 
 
 def _event_log(path: Path) -> None:
+    """Per day, one failed call of each error type, each message carrying one secret."""
+    samples = list(SAMPLES.values())
     lines = []
-    for index, (name, sample) in enumerate(SAMPLES.items()):
-        lines.append(
-            json.dumps(
-                {
-                    "timestamp": f"2026-11-25T{index % 24:02d}:15:00Z",
+    for day, report_at in enumerate(DAYS):
+        for index, error_type in enumerate(ERROR_TYPES):
+            number = day * len(ERROR_TYPES) + index
+            sample = samples[number % len(samples)]
+            at = report_at - timedelta(hours=12 - index)
+            for status in ("ok", "fail"):
+                event = {
+                    "timestamp": at.isoformat(),
                     "type": "internal_mcp_tool_call",
-                    "runId": f"run-{index}",
-                    "status": "fail",
-                    "durationMs": 1200 + index,
+                    "runId": f"run-{number}-{status}",
+                    "status": status,
+                    "durationMs": 1200 + number,
                     "mcpName": "github",
                     "toolName": "create_issue",
-                    "errorType": f"Error{name.title().replace('_', '')}",
-                    "errorMessage": f"upstream rejected the request: {sample.text}",
-                },
-                ensure_ascii=False,
-            )
-        )
+                }
+                if status == "fail":
+                    event["errorType"] = error_type
+                    event["errorMessage"] = f"upstream rejected the request: {sample.text}"
+                lines.append(json.dumps(event, ensure_ascii=False))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 @dataclass
-class FailureReportJob:
-    """Stands in for the observability job: failures with their example messages, unredacted,
-    in a Markdown table and in the JSON contract's ``topFailures``; it logs them too."""
-
-    name: str
-    events: Path
-
-    def build(self, ctx: Any) -> Report:
-        events = [json.loads(line) for line in self.events.read_text(encoding="utf-8").splitlines()]
-        log = logging.getLogger("ops_schedule.jobs.observability")
-        rows = ["| errorType | count | example |", "|---|---:|---|"]
-        for event in events:
-            log.info("failure %s: %s", event["errorType"], event["errorMessage"])
-            example = event["errorMessage"].replace("\n", "<br>")
-            rows.append(f"| {event['errorType']} | 1 | `{example}` |")
-        data = {
-            "job": self.name,
-            "period": ctx.period_key,
-            "topFailures": [
-                {"errorType": e["errorType"], "count": 1, "example": e["errorMessage"]}
-                for e in events
-            ],
-        }
-        markdown = "# 日次オブザーバビリティレポート\n\n" + "\n".join(rows) + "\n"
-        return Report(self.name, ctx.period_key, "daily: failures", markdown, data)
-
-
-@dataclass
 class LeakyFailingJob:
-    """Fails with every secret in its error message (and in the error it was caused by)."""
+    """Fails with every secret in its error message and in the error it was caused by."""
 
     name: str
 
     def build(self, ctx: Any) -> Report:
-        texts = [sample.text for sample in SAMPLES.values()]
-        cause = OSError("while reading:\n" + "\n".join(texts[len(texts) // 2 :]))
-        raise JobError("cannot build: " + " ; ".join(texts[: len(texts) // 2])) from cause
+        texts = " ; ".join(sample.text for sample in SAMPLES.values())
+        raise JobError(f"cannot build: {texts}") from OSError(f"while reading:\n{texts}")
 
 
 @pytest.fixture
@@ -127,29 +108,34 @@ def test_no_secret_of_any_format_reaches_any_output(
     )
     raw["dashboardIssue"] = fake_github.issue
     raw["github"] = {"repo": fake_github.repo, "apiUrl": fake_github.url, "maxRetrySeconds": 5}
+    raw["sources"] = {"events": str(events)}
     config_path = tmp_path / "ops-schedule.json"
     config_path.write_text(json.dumps(raw), encoding="utf-8")
     config = parse_config(raw, environ={})
-    register(FailureReportJob(DAILY, events))
     register(LeakyFailingJob(WEEKLY))
-    setup_logging("json", lambda: runner.redactor)
-    runner = Runner(config, clock=lambda: INSTANT, environ={"GITHUB_TOKEN": github_token})
+    clock = [DAYS[0]]
+    runner = Runner(config, clock=lambda: clock[0], environ={"GITHUB_TOKEN": github_token})
+    setup_logging("json", lambda: runner.redactor, level=logging.DEBUG)
 
-    outcomes = runner.run_now(INSTANT, [DAILY, WEEKLY])
+    statuses = []
+    for day in DAYS:
+        clock[0] = day
+        statuses += [o.status for o in runner.run_now(day, [DAILY])]  # type: ignore[union-attr]
+    statuses += [o.status for o in runner.run_now(DAYS[-1], [WEEKLY])]  # type: ignore[union-attr]
 
-    assert [o.status for o in outcomes] == ["ok", "fail"]  # type: ignore[union-attr]
+    assert statuses == ["ok"] * len(DAYS) + ["fail"]
     logs = capsys.readouterr().err
     archive = tmp_path / "reports" / DAILY
-    markdown = next(archive.glob("*.md")).read_text(encoding="utf-8")
-    archived_json = next(archive.glob("*.json")).read_text(encoding="utf-8")
+    markdown = "\n".join(p.read_text(encoding="utf-8") for p in sorted(archive.glob("*.md")))
+    archived_json = [json.loads(p.read_text(encoding="utf-8")) for p in archive.glob("*.json")]
     state = json.dumps(read_state(tmp_path), ensure_ascii=False)
     status_table = CliRunner().invoke(cli, ["--config", str(config_path), "status"])
     status_json = CliRunner().invoke(cli, ["--config", str(config_path), "status", "--json"])
 
     outputs = {
         "archived markdown": markdown,
-        "archived json": archived_json,
-        "posted comment": "\n".join(fake_github.bodies()),
+        "archived json": json.dumps(archived_json, ensure_ascii=False),
+        "posted comments": "\n".join(fake_github.bodies()),
         "log lines": logs,
         "state file": state,
         "status": status_table.output,
@@ -157,11 +143,12 @@ def test_no_secret_of_any_format_reaches_any_output(
     }
     leaks = {where: _leaks(text, github_token) for where, text in outputs.items()}
     assert {where: found for where, found in leaks.items() if found} == {}
-    # ... and the outputs are not empty: every secret was there to be removed.
-    assert len(fake_github.bodies()) == 1
-    assert fake_github.bodies()[0].count("[REDACTED]") >= len(SAMPLES)
-    assert markdown.count("[REDACTED]") >= len(SAMPLES)
-    assert len(json.loads(archived_json)["topFailures"]) == len(SAMPLES)
-    assert logs.count("[REDACTED]") >= len(SAMPLES)
+    # ... and every secret was there to be removed: each report shows five redacted examples.
+    assert len(archived_json) == len(DAYS)
+    examples = [row["example"] for data in archived_json for row in data["topFailures"]]
+    assert len(examples) == len(DAYS) * len(ERROR_TYPES)
+    assert [e for e in examples if "[REDACTED]" not in e] == []
+    assert len(fake_github.bodies()) == len(DAYS)
+    assert "Traceback (most recent call last)" in logs
     assert "cannot build: [REDACTED]" in status_table.output
     assert json.loads(status_json.output)["jobs"][1]["lastError"].startswith("cannot build:")
