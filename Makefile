@@ -18,8 +18,18 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
+# A fresh demo each time: sample data ending now, every job run once, the daily report shown.
+DEMO := demo-run
 demo: $(VENV)/.installed
-	$(BIN)/ops-schedule status --config config/proxy-mcp/ops-schedule.json
+	rm -rf $(DEMO)
+	$(BIN)/ops-schedule demo --dir $(DEMO)
+	$(BIN)/ops-schedule --config $(DEMO)/ops-schedule.json run --now
+	@echo
+	@echo "---- beginning of the daily report ----"
+	@head -n 45 $(DEMO)/reports/daily_observability_report/*.md
+	@echo "---- (the rest is in $(DEMO)/reports/) ----"
+	@echo
+	$(BIN)/ops-schedule --config $(DEMO)/ops-schedule.json status
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

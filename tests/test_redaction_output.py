@@ -23,7 +23,7 @@ from ops_schedule.output import (
     redacted_standard_streams,
     use_redactor,
 )
-from ops_schedule.redaction import StreamRedactor, build_redactor
+from ops_schedule.redaction import CATALOGUE, StreamRedactor, build_redactor
 
 PH = "[REDACTED]"
 
@@ -70,6 +70,14 @@ def test_a_stream_gives_up_holding_an_unterminated_block_after_max_hold_and_stil
     out = "".join(stream.feed(line) for line in body.splitlines(keepends=True))
     out += stream.close()  # the last body line has no newline: end of input
     assert survivors(pem, out) == []
+
+
+def test_a_line_longer_than_max_hold_goes_out_at_a_space_without_cutting_a_secret():
+    token = _secret("github_token")
+    stream = StreamRedactor(build_redactor(), max_hold=100)
+    out = stream.feed("word " * 30 + token)
+    assert out == "word " * 30
+    assert stream.close() == PH
 
 
 def test_a_stream_counts_what_it_removed_when_asked():
@@ -144,6 +152,13 @@ def test_redact_count_tells_on_stderr_what_was_removed():
     result = CliRunner().invoke(cli, ["redact", "--count"], input=text)
     assert result.stdout == f"{PH}\n{PH} {PH}\n"
     assert result.stderr == "redacted 3 secrets (2 email, 1 jwt)\n"
+
+
+def test_redact_formats_lists_every_built_in_format_by_name():
+    result = CliRunner().invoke(cli, ["redact", "--formats"])
+    names = [line.split()[0] for line in result.stdout.splitlines()]
+    assert names == [f.name for f in CATALOGUE]
+    assert "PEM private key blocks" in result.stdout
 
 
 def test_redact_with_an_invalid_custom_pattern_fails_closed_with_exit_2(tmp_path: Path, capsys):

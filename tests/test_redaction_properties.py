@@ -37,7 +37,7 @@ secret_samples = st.tuples(st.sampled_from(sorted(SAMPLERS)), st.integers(0, 2**
 )
 
 PROPERTY_SETTINGS = settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 
 
@@ -48,11 +48,15 @@ def test_redaction_is_idempotent_on_any_text(text):
     assert REDACTOR.redact(once) == once
 
 
+OTHER_PLACEHOLDERS = [build_redactor(placeholder=p) for p in ("***", "<secret>", "＊＊伏字＊＊")]
+
+
 @PROPERTY_SETTINGS
 @given(random_text, secret_samples, random_text, st.sampled_from(SEPARATORS))
 def test_redaction_is_idempotent_around_secrets(before, sample, after, sep):
-    once = REDACTOR.redact(before + sep + sample.text + sep + after)
-    assert REDACTOR.redact(once) == once
+    for redactor in [REDACTOR, *OTHER_PLACEHOLDERS]:
+        once = redactor.redact(before + sep + sample.text + sep + after)
+        assert redactor.redact(once) == once
 
 
 @PROPERTY_SETTINGS

@@ -199,7 +199,9 @@ def test_a_job_that_raises_fails_with_its_message_redacted(tmp_path: Path):
     [outcome] = h.tick(INSTANT)
 
     assert outcome.status == "fail"
-    assert outcome.error == "RuntimeError: upstream rejected [REDACTED] for events"
+    assert (
+        outcome.error == "RuntimeError: upstream rejected [REDACTED] for / events"
+    )  # lines joined by " / "
     assert h.record()["lastError"] == outcome.error
     assert token not in (tmp_path / "state" / "schedule-state.json").read_text(encoding="utf-8")
 

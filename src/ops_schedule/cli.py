@@ -13,9 +13,11 @@ import click
 
 from ops_schedule import __version__
 from ops_schedule.app import EXIT_JOB_FAILED, EXIT_OK, EXIT_USAGE, AppContext, pass_app
+from ops_schedule.commands.demo import demo
 from ops_schedule.commands.health import health
 from ops_schedule.commands.loop import loop
 from ops_schedule.commands.redact import redact
+from ops_schedule.commands.report import report
 from ops_schedule.commands.run import run
 from ops_schedule.commands.status import status
 from ops_schedule.config import (
@@ -145,7 +147,7 @@ def schema_text() -> str:
 
 
 # Commands that live in their own modules register here.
-COMMANDS: list[click.Command] = [run, status, loop, health, redact]
+COMMANDS: list[click.Command] = [run, status, loop, health, redact, report, demo]
 for _command in COMMANDS:
     cli.add_command(_command)
 

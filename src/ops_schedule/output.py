@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import io
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from typing import TextIO, cast
 
@@ -49,31 +50,36 @@ class RedactingStream(io.TextIOBase):
         self.target = target
         self._redactor = redactor
         self._lines = StreamRedactor(redactor())
+        # The service writes from more than one thread (log lines, the metrics server).
+        self._lock = threading.Lock()
 
     def write(self, s: str, /) -> int:
         if not isinstance(s, str):
             # click probes with b"" to learn whether a stream is binary: it is not.
             raise TypeError(f"write() argument must be str, not {type(s).__name__}")
-        self._lines.redactor = self._redactor()
-        out = self._lines.feed(s)
-        if out:
-            self.target.write(out)
+        with self._lock:
+            self._lines.redactor = self._redactor()
+            out = self._lines.feed(s)
+            if out:
+                self.target.write(out)
         return len(s)
 
     def flush(self) -> None:
-        self._lines.redactor = self._redactor()
-        out = self._lines.flush()
-        if out:
-            self.target.write(out)
-        self.target.flush()
+        with self._lock:
+            self._lines.redactor = self._redactor()
+            out = self._lines.flush()
+            if out:
+                self.target.write(out)
+            self.target.flush()
 
     def finish(self) -> None:
         """Emit everything still held (an unterminated key block too), redacted."""
-        self._lines.redactor = self._redactor()
-        out = self._lines.close()
-        if out:
-            self.target.write(out)
-        self.target.flush()
+        with self._lock:
+            self._lines.redactor = self._redactor()
+            out = self._lines.close()
+            if out:
+                self.target.write(out)
+            self.target.flush()
 
     def writable(self) -> bool:
         return True

@@ -16,10 +16,10 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
 from ops_schedule.config import JOB_NAMES, Config, JobConfig
-from ops_schedule.errors import JobError, OpsScheduleError, SinkError
+from ops_schedule.errors import JobError, SinkError
 from ops_schedule.jobs import JobContext, Report, Skipped, get_job
 from ops_schedule.publish import publish
-from ops_schedule.redaction import Redactor, build_redactor
+from ops_schedule.redaction import Redactor, build_redactor, redact_error
 from ops_schedule.schedule import (
     Decision,
     History,
@@ -283,8 +283,7 @@ class Runner:
         return report.summary, paths, url
 
     def _describe(self, exc: BaseException) -> str:
-        text = str(exc) if isinstance(exc, OpsScheduleError) else f"{type(exc).__name__}: {exc}"
-        return self.redactor.redact(" ".join(text.split()))
+        return redact_error(exc, self.redactor)
 
     def _record(
         self,

@@ -26,7 +26,7 @@ from ops_schedule.config import Config
 from ops_schedule.errors import ConfigError
 from ops_schedule.exporter import Metrics, OutcomeLike, RecordLike
 from ops_schedule.heartbeat import Heartbeat, write_heartbeat
-from ops_schedule.redaction import Redactor, build_redactor
+from ops_schedule.redaction import Redactor, build_redactor, redact_error
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +179,7 @@ class _Loop:
             records = self.runtime.records(config, now) if metrics is not None else {}
             next_runs = self.runtime.next_runs(config, now) if metrics is not None else {}
         except Exception as exc:
-            error = redactor.redact(f"{type(exc).__name__}: {exc}")
+            error = redact_error(exc, redactor)
             log.exception("%s", redactor.redact(f"tick at {now.isoformat()} failed: {error}"))
             if metrics is not None:
                 metrics.observe_tick_error((self.clock() - now).total_seconds())

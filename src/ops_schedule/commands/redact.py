@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
 from collections.abc import Iterator
 
 import click
 
 from ops_schedule.app import AppContext, pass_app
-from ops_schedule.redaction import StreamRedactor
+from ops_schedule.redaction import CATALOGUE, StreamRedactor
+
+
+def _is_live(stream: object) -> bool:
+    """Whether lines arrive over time (a terminal, ``tail -f | …``) rather than from a file."""
+    try:
+        mode = os.fstat(stream.fileno()).st_mode  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        return False  # an in-memory stream (tests): everything is there already
+    return not stat.S_ISREG(mode)
 
 
 def _stdin_lines() -> Iterator[str]:
@@ -27,8 +38,14 @@ def _stdin_lines() -> Iterator[str]:
     is_flag=True,
     help="Afterwards, tell on stderr how many secrets of each kind were removed.",
 )
+@click.option(
+    "--formats",
+    "list_formats",
+    is_flag=True,
+    help="List the built-in secret formats instead (the names --count uses).",
+)
 @pass_app
-def redact(app: AppContext, show_count: bool) -> None:
+def redact(app: AppContext, show_count: bool, list_formats: bool) -> None:
     """Read text on stdin and write it to stdout redacted.
 
     The same redactor every outgoing text passes through: the built-in formats plus
@@ -40,16 +57,22 @@ def redact(app: AppContext, show_count: bool) -> None:
     Examples:
       ops-schedule redact < logs/ops-reports/daily_observability_report/2026-11-26.md
       echo 'customer id CUST-123456' | ops-schedule redact --count
+      ops-schedule redact --formats
     """
     app.config()  # fail closed: an invalid pattern is a configuration error (exit 2)
+    if list_formats:
+        width = max(len(f.name) for f in CATALOGUE)
+        for fmt in CATALOGUE:
+            app.say(f"{fmt.name:<{width}}  {fmt.description}")
+        return
     lines = StreamRedactor(app.redactor, count=show_count)
     out = sys.stdout
-    interactive = sys.stdin.isatty()
+    live = _is_live(sys.stdin)
     for line in _stdin_lines():
         text = lines.feed(line)
         if text:
             out.write(text)
-            if interactive:
+            if live:
                 out.flush()
     out.write(lines.close())
     out.flush()

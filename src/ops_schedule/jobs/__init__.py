@@ -20,12 +20,16 @@ def _load_builtin_jobs() -> None:
     # is not available in this build, which get_job reports clearly.
     import importlib
 
+    # A job registered before the built-ins were imported (a test's fake, an extension) keeps
+    # its name: importing a built-in module late must not replace it.
+    registered = dict(_REGISTRY)
     for module in ("ops_schedule.jobs.observability", "ops_schedule.jobs.digest"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:
             if exc.name != module:
                 raise
+    _REGISTRY.update(registered)
 
 
 def available() -> dict[str, Job]:

@@ -70,7 +70,7 @@ class SecretFormat:
     """One kind of secret: its name in reports and tests, and how to find it."""
 
     name: str
-    description: str  # shown in docs/redaction.md; formats in words, never a real-looking token
+    description: str  # shown by ``redact --formats``: in words, never a real-looking token
     pattern: str
     # Extra test on the ``secret`` text; a match that fails it is not a secret.
     accept: Callable[[str], bool] | None = None
@@ -224,7 +224,7 @@ CATALOGUE: tuple[SecretFormat, ...] = (
     ),
     SecretFormat(
         "url_password",
-        "Passwords in URLs and connection strings (scheme://user:password@host)",
+        "Passwords in URLs and connection strings (scheme://user:<password>@host)",
         r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/?#@:\"'<>`]*:"
         r"(?P<secret>[^\s/?#\"'<>`]+)@",
         recheck_context=True,

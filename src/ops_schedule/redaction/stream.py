@@ -75,6 +75,9 @@ class StreamRedactor:
     def _ready(self, *, partial: bool) -> int:
         pending = self._pending
         cut = len(pending) if partial else pending.rfind("\n") + 1
+        if cut == 0 and len(pending) > self.max_hold:
+            # A line longer than max_hold: let it go up to its last space, where no token is cut.
+            cut = max(pending.rfind(" "), pending.rfind("\t")) + 1 or len(pending)
         if self._in_block or "PRIVATE KEY" not in pending:
             return 0 if self._in_block else cut
         block = _open_block(pending)
