@@ -5,6 +5,7 @@ import json
 import os
 import random
 import sys
+import threading
 from datetime import timedelta, timezone
 from pathlib import Path
 
@@ -427,3 +428,20 @@ def test_a_reader_process_that_dies_is_noticed(tmp_path, small_pieces, monkeypat
     monkeypatch.setattr(workers, "POLL", 0.05)
     with pytest.raises(workers.WorkerError, match="died"):
         collect(write_random_log(tmp_path, 5, compress_oldest=False))
+
+
+def test_with_other_threads_running_the_workers_are_not_forked_from_them(tmp_path, small_pieces):
+    from ops_schedule.events import workers
+
+    log = write_random_log(tmp_path, 9, compress_oldest=False)
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait, daemon=True)
+    thread.start()
+    try:
+        assert workers._context().get_start_method() != "fork"
+        got = collect_stats(log, WINDOWS, bucket=HOUR)
+    finally:
+        stop.set()
+        thread.join()
+    assert workers._context().get_start_method() == "fork"
+    assert got == reference_stats(log, WINDOWS, bucket=HOUR)

@@ -36,7 +36,7 @@ from ops_schedule.stats import WindowStats
 # transition means a week without calls to that MCP.
 LOOKBACK: Final = timedelta(days=7)
 PIECE: Final = 2 << 20  # smallest byte range given to a worker
-INLINE: Final = 24 << 20  # below this much work, worker processes cost more than they save
+INLINE: Final = 8 << 20  # below this much work, worker processes cost more than they save
 MAX_WORKERS: Final = 8
 
 
