@@ -6,6 +6,7 @@ import os
 import random
 import sys
 import threading
+import time
 from datetime import timedelta, timezone
 from pathlib import Path
 
@@ -445,3 +446,20 @@ def test_with_other_threads_running_the_workers_are_not_forked_from_them(tmp_pat
         thread.join()
     assert workers._context().get_start_method() == "fork"
     assert got == reference_stats(log, WINDOWS, bucket=HOUR)
+
+
+def _slow_first_task(folder, index, task):
+    from ops_schedule.events.tasks import run_task
+
+    if index == 0:
+        time.sleep(0.5)
+    return run_task(folder, index, task)
+
+
+def test_a_worker_that_finishes_early_is_not_taken_for_dead(tmp_path, small_pieces, monkeypatch):
+    from ops_schedule.events import workers
+
+    monkeypatch.setattr(workers, "run_task", _slow_first_task)
+    monkeypatch.setattr(workers, "POLL", 0.05)
+    log = write_random_log(tmp_path, 6, compress_oldest=False)
+    assert collect(log) == reference_stats(log, WINDOWS, bucket=HOUR)

@@ -78,8 +78,9 @@ def _collect(
         try:
             kind, payload = results.get(timeout=POLL)
         except queue.Empty:
-            if not all(process.is_alive() for process in processes):
-                codes = [process.exitcode for process in processes]
+            # A worker that sent its folder exits with 0; any other end is a failure.
+            codes = [process.exitcode for process in processes]
+            if any(code not in (None, 0) for code in codes) or None not in codes:
                 raise WorkerError(f"a reader process died (exit codes {codes})") from None
             continue
         if kind == "task":
