@@ -385,6 +385,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     quick = args.quick
     scale = 10 if quick else 1
+    load_before = os.getloadavg()
     results: dict[str, Any] = {}
     if "a" in args.cases:
         log = LogSpec(7, 1_000_000 // scale).ensure()
@@ -424,7 +425,8 @@ def main(argv: list[str] | None = None) -> int:
         "python": platform.python_version(),
         "machine": platform.machine(),
         "cpus": os.cpu_count(),
-        "loadavg": os.getloadavg(),
+        "loadavgBefore": load_before,
+        "loadavgAfter": os.getloadavg(),
     }
     out.write_text(json.dumps({"meta": meta, "results": results, "table": rows}, indent=2))
     print(f"\nresults: {out.relative_to(HERE.parent)}")
