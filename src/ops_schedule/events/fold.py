@@ -15,93 +15,31 @@ Malformed lines (blank, not JSON, not UTF-8, not an object, missing or invalid `
   lines before the first such line count for the window of the first one after them, and when no
   line of the log has a readable timestamp they count for the last window.
 
-A :class:`Partial` keeps what a chunk of the log cannot decide alone (lines before its first timed
-line), so chunks read by different processes combine to exactly the result of one pass.
+The log is read in tasks, possibly by several processes. What a task cannot decide alone (its
+untimed lines before its first stamped line) is returned as a :class:`Boundary` and settled once
+every task is done, in log order, so the result is exactly that of one sequential pass.
 """
 
 from __future__ import annotations
 
 import bisect
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Final, cast
 
 import orjson
 
+from ops_schedule.events.plan import OUTSIDE, Plan
 from ops_schedule.stats import CircuitState, CircuitTransition, FailureStats, McpStats, WindowStats
 
-OUTSIDE: Final = -1  # "the last timed line fell in no window"
+__all__ = ["OUTSIDE", "Boundary", "Folder", "Plan", "settle"]
+
 _BEFORE: Final = datetime.min.replace(tzinfo=UTC)
 _AFTER: Final = datetime.max.replace(tzinfo=UTC)
 _NEVER: Final = _AFTER  # an empty range: the first line always searches
 _CIRCUIT_STATES: Final[frozenset[str]] = frozenset(("open", "half-open", "closed"))
-
-
-@dataclass(frozen=True, slots=True)
-class Plan:
-    """Windows and chart buckets, flattened into sorted edges for one ``bisect`` per event."""
-
-    windows: tuple[tuple[datetime, datetime], ...]  # aware, UTC
-    bucket: timedelta
-    edges: tuple[datetime, ...]
-    # slot[i] describes [edges[i-1], edges[i]): (window index, bucket start) or None for a gap
-    slots: tuple[tuple[int, datetime] | None, ...]
-
-    @classmethod
-    def build(cls, windows: Sequence[tuple[datetime, datetime]], bucket: timedelta) -> Plan:
-        if bucket <= timedelta(0):
-            raise ValueError(f"bucket must be positive, got {bucket}")
-        utc = tuple((_as_utc(start), _as_utc(end)) for start, end in windows)
-        for start, end in utc:
-            if end < start:
-                raise ValueError(f"window ends before it starts: [{start}, {end})")
-        ordered = sorted(range(len(utc)), key=lambda i: utc[i][0])
-        edges: list[datetime] = []
-        slots: list[tuple[int, datetime] | None] = [None]
-        for index in ordered:
-            start, end = utc[index]
-            if start == end:
-                continue
-            if edges and start < edges[-1]:
-                raise ValueError("windows must not overlap")
-            if edges and start > edges[-1]:
-                slots.append(None)  # the gap between two windows
-            if not edges or start > edges[-1]:
-                edges.append(start)
-            bucket_start = start
-            while bucket_start < end:
-                slots.append((index, bucket_start))
-                bucket_start += bucket
-                edges.append(min(bucket_start, end))
-        slots.append(None)
-        return cls(utc, bucket, tuple(edges), tuple(slots))
-
-    @property
-    def earliest(self) -> datetime | None:
-        return self.edges[0] if self.edges else None
-
-    @property
-    def latest(self) -> datetime | None:
-        return self.edges[-1] if self.edges else None
-
-    def empty_stats(self) -> list[WindowStats]:
-        stats = [WindowStats(start, end) for start, end in self.windows]
-        for slot in self.slots:
-            if slot is not None:
-                stats[slot[0]].buckets[slot[1]] = [0, 0]
-        return stats
-
-    def window_of(self, at: datetime) -> int:
-        slot = self.slots[bisect.bisect_right(self.edges, at)]
-        return OUTSIDE if slot is None else slot[0]
-
-
-def _as_utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        raise ValueError(f"window bounds must be aware datetimes, got {moment.isoformat()}")
-    return moment.astimezone(UTC)
 
 
 @dataclass(frozen=True, slots=True)

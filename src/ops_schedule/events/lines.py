@@ -55,9 +55,3 @@ def iter_blocks(stream: Readable, limit: int | None = None) -> Iterator[bytes]: 
         yield OVERLONG
     elif carry:
         yield carry
-
-
-def iter_lines(stream: Readable, limit: int | None = None) -> Iterator[list[bytes]]:
-    """Like :func:`iter_blocks`, split into lines."""
-    for block in iter_blocks(stream, limit):
-        yield block.split(b"\n")
