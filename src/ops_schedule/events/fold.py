@@ -3,7 +3,8 @@
 A :class:`Folder` takes raw lines (``bytes``, without the newline) in log order and adds each to
 the :class:`~ops_schedule.stats.WindowStats` of the window it falls in. It allocates nothing per
 event beyond what ``orjson`` and ``datetime.fromisoformat`` return: window and chart bucket are
-found with one ``bisect`` over precomputed edges, and the counters live in preallocated lists.
+looked up (a ``bisect`` over precomputed edges) only when a line leaves the previous line's
+bucket, and the counters live in preallocated lists and locals.
 
 Malformed lines (blank, not JSON, not UTF-8, not an object, missing or invalid ``timestamp`` or
 ``status``, or cut off) are skipped and counted:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import multiprocessing
 import queue
 import signal
-import threading
+import sys
 import traceback
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -39,14 +40,18 @@ def run_parallel(
     context = _context()
     todo: Any = context.Queue()
     results: Any = context.Queue()
-    # Processes start before anything is put on a queue: a queue's feeder thread must not
+    # Processes start before anything is put on a queue: the queues' feeder threads must not
     # exist yet when ``fork`` copies this process.
     processes = [
         context.Process(target=_serve, args=(plan, todo, results), daemon=True)
         for _ in range(workers)
     ]
-    for process in processes:
-        process.start()
+    with warnings.catch_warnings():
+        # Python 3.12+ warns about any fork of a threaded process; see _context for why this
+        # one is safe.
+        warnings.filterwarnings("ignore", category=DeprecationWarning, message=".*fork.*")
+        for process in processes:
+            process.start()
     started()
     try:
         for item in enumerate(tasks):
@@ -114,8 +119,15 @@ def _serve(plan: Plan, todo: Any, results: Any) -> None:
 
 
 def _context() -> Any:
-    # fork is fastest (the workers inherit the imported code) but is unsafe with other threads.
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
+    """``fork`` on Linux, also in a process with other threads (the ``loop`` service).
+
+    Forking a threaded process is unsafe when the child takes a lock another thread held at the
+    fork. These workers run only this package's code: they log nothing, import nothing new, and
+    use only the queues made for them before the fork; the interpreter re-initialises its own
+    locks in the child. ``spawn`` and ``forkserver`` would re-import the caller's main module
+    (fatal for a script without a ``__main__`` guard) and cost a second of start-up; they are
+    used only where ``fork`` is not the platform's safe default.
+    """
+    if sys.platform.startswith("linux"):
         return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    return multiprocessing.get_context("spawn")  # pragma: no cover - macOS, Windows
