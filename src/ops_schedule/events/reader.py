@@ -35,7 +35,7 @@ from ops_schedule.stats import WindowStats
 # breaker that stays open is probed (half-open) on its next call, so a week without any
 # transition means a week without calls to that MCP.
 LOOKBACK: Final = timedelta(days=7)
-PIECE: Final = 2 << 20  # smallest byte range given to a worker
+PIECE: Final = 1 << 20  # smallest byte range given to a worker
 INLINE: Final = 8 << 20  # below this much work, worker processes cost more than they save
 MAX_WORKERS: Final = 8
 
@@ -102,20 +102,23 @@ def plan_tasks(plan: Plan, segments: Sequence[Segment], *, workers: int) -> list
             begin = start_offset(fd, size, lookback)
             first = max(begin, start_offset(fd, size, earliest - MARGIN))
             end = max(first, stop_offset(fd, size, latest + MARGIN))
-            piece = max(PIECE, (first - begin) // (workers * 4) + 1)
-            for start, stop in _pieces(fd, begin, first, piece, size):
+            for start, stop in _pieces(fd, begin, first, workers, size):
                 tasks.append(Task(segment.path, segment.inode, "circuits", start, stop))
-            piece = max(PIECE, (end - first) // (workers * 16) + 1)
-            for start, stop in _pieces(fd, first, end, piece, size):
+            for start, stop in _pieces(fd, first, end, workers, size):
                 tasks.append(Task(segment.path, segment.inode, "fold", start, stop))
         finally:
             os.close(fd)
     return tasks
 
 
-def _pieces(fd: int, start: int, stop: int, piece: int, size: int) -> Iterator[tuple[int, int]]:
-    """Cut ``[start, stop)`` (both line starts) into ranges of about ``piece`` bytes."""
+def _pieces(fd: int, start: int, stop: int, workers: int, size: int) -> Iterator[tuple[int, int]]:
+    """Cut ``[start, stop)`` (both line starts) into ranges for ``workers`` processes.
+
+    Each range is an eighth of what is left per worker (at least ``PIECE``): large ranges first,
+    small ones at the end, so that the workers finish within a small range of each other.
+    """
     while start < stop:
+        piece = max(PIECE, (stop - start) // (workers * 8))
         cut = stop if stop - start < 2 * piece else next_line_start(fd, start + piece, size)
         cut = min(cut, stop)
         yield start, cut

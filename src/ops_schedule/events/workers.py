@@ -9,7 +9,6 @@ however finely the work is cut.
 
 from __future__ import annotations
 
-import multiprocessing
 import queue
 import signal
 import sys
@@ -128,6 +127,8 @@ def _context() -> Any:
     (fatal for a script without a ``__main__`` guard) and cost a second of start-up; they are
     used only where ``fork`` is not the platform's safe default.
     """
+    import multiprocessing  # here: a report that needs no workers does not pay for the import
+
     if sys.platform.startswith("linux"):
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context("spawn")  # pragma: no cover - macOS, Windows
