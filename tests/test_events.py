@@ -256,27 +256,44 @@ def small_pieces(monkeypatch):
     monkeypatch.setattr(reader, "INLINE", 0)
 
 
-def write_random_log(tmp_path, seed, *, malformed=0.03, count=3000, compress_oldest=True):
+def write_random_log(
+    tmp_path, seed, *, malformed=0.03, count=3000, compress_oldest=True, newline=b"\n"
+):
     rng = random.Random(seed)
     lines = random_lines(rng, count, T0 - 10 * DAY, 12 * DAY, malformed=malformed)
     cut1, cut2 = sorted(rng.sample(range(len(lines)), 2))
     oldest = "events.jsonl.2.gz" if compress_oldest else "events.jsonl.2"
-    write_lines(tmp_path / oldest, lines[:cut1])
-    write_lines(tmp_path / "events.jsonl.1", lines[cut1:cut2])
-    write_lines(tmp_path / "events.jsonl", lines[cut2:], final=rng.random() < 0.5)
-    return tmp_path / "events.jsonl"
+    write_lines(tmp_path / oldest, lines[:cut1], newline=newline)
+    write_lines(tmp_path / "events.jsonl.1", lines[cut1:cut2], newline=newline)
+    live = tmp_path / "events.jsonl"
+    write_lines(live, lines[cut2:], final=rng.random() < 0.5, newline=newline)
+    return live
 
 
 @pytest.mark.parametrize(
-    ("seed", "malformed"), [(0, 0.03), (1, 0.03), (2, 0.3), (3, 0.6), (4, 0.0)]
+    ("seed", "malformed", "newline"),
+    [(0, 0.03, b"\n"), (1, 0.03, b"\r\n"), (2, 0.3, b"\n"), (3, 0.6, b"\r\n"), (4, 0.0, b"\n")],
 )
 def test_seeking_and_workers_give_exactly_the_reference_numbers(
-    tmp_path, small_pieces, seed, malformed
+    tmp_path, small_pieces, seed, malformed, newline
 ):
-    log = write_random_log(tmp_path, seed, malformed=malformed, compress_oldest=seed % 2 == 0)
+    log = write_random_log(
+        tmp_path, seed, malformed=malformed, compress_oldest=seed % 2 == 0, newline=newline
+    )
     windows = [(T0 - DAY, T0), (T0, T0 + DAY)]
     expected = reference_stats(log, windows, bucket=HOUR)
+    assert expected[1].events > 50
     assert collect_stats(log, windows, bucket=HOUR) == expected
+
+
+@pytest.mark.parametrize("days", [-5, 12])  # before (within the circuit look-back), after
+def test_a_log_entirely_outside_the_windows_gives_empty_statistics(tmp_path, small_pieces, days):
+    rng = random.Random(days)
+    lines = random_lines(rng, 2000, T0 + days * DAY, 3 * DAY)
+    log = write_lines(tmp_path / "events.jsonl", lines)
+    stats = collect(log)
+    assert [(s.events, s.malformed) for s in stats] == [(0, 0), (0, 0)]
+    assert stats == reference_stats(log, WINDOWS, bucket=HOUR)
 
 
 def test_the_fast_path_really_seeks_and_splits_the_work(tmp_path, small_pieces):
