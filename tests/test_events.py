@@ -476,3 +476,14 @@ def test_a_worker_that_finishes_early_is_not_taken_for_dead(tmp_path, small_piec
     monkeypatch.setattr(workers, "POLL", 0.05)
     log = write_random_log(tmp_path, 6, compress_oldest=False)
     assert collect(log) == reference_stats(log, WINDOWS, bucket=HOUR)
+
+
+def test_rotated_segments_older_than_the_look_back_are_not_even_opened(tmp_path):
+    (tmp_path / "events.jsonl.3.gz").write_bytes(b"not gzip at all")  # would add a note if read
+    write_lines(tmp_path / "events.jsonl.2.gz", [event(T0 - 30 * DAY + i * HOUR) for i in range(5)])
+    write_lines(tmp_path / "events.jsonl.1", [circuit(T0 - 3 * DAY, "open", "slack")])
+    log = write_lines(tmp_path / "events.jsonl", [event(T0 + HOUR), b"junk"])
+    previous, current = collect(log)
+    assert (current.events, current.malformed, current.notes) == (1, 1, [])
+    assert current.circuit["slack"].state == "open"
+    assert previous.events == 0

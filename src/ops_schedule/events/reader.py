@@ -27,7 +27,13 @@ from typing import Final, Protocol
 from ops_schedule.events.fold import Boundary, Folder, Plan
 from ops_schedule.events.seek import MARGIN, next_line_start, start_offset, stop_offset
 from ops_schedule.events.segments import Segment, find_segments
-from ops_schedule.events.tasks import Task, collector_paused, open_segment, run_task
+from ops_schedule.events.tasks import (
+    Task,
+    collector_paused,
+    first_stamp,
+    open_segment,
+    run_task,
+)
 from ops_schedule.events.workers import run_parallel
 from ops_schedule.stats import WindowStats
 
@@ -89,7 +95,9 @@ def plan_tasks(plan: Plan, segments: Sequence[Segment], *, workers: int) -> list
         return []  # only empty windows: nothing to count
     lookback = earliest - LOOKBACK - MARGIN
     tasks: list[Task] = []
-    for segment in segments:
+    for index, segment in enumerate(segments):
+        if _wholly_older(segments[index + 1 :], lookback):
+            continue  # not even opened: rotated files older than the look-back cost nothing
         if segment.compressed:
             tasks.append(Task(segment.path, segment.inode, "stream", 0, segment.size, lookback))
             continue
@@ -109,6 +117,18 @@ def plan_tasks(plan: Plan, segments: Sequence[Segment], *, workers: int) -> list
         finally:
             os.close(fd)
     return tasks
+
+
+def _wholly_older(newer: Sequence[Segment], lookback: datetime) -> bool:
+    """Whether the segment before ``newer`` lies before ``lookback`` + ``MARGIN`` entirely.
+
+    True when the next newer segment already starts before ``lookback``: under the disorder
+    bound every earlier line is stamped before ``lookback + MARGIN``.
+    """
+    if not newer:
+        return False
+    start = first_stamp(newer[0].path, newer[0].inode, newer[0].compressed)
+    return start is not None and start < lookback
 
 
 def _pieces(fd: int, start: int, stop: int, workers: int, size: int) -> Iterator[tuple[int, int]]:

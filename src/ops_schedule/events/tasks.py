@@ -20,7 +20,7 @@ from typing import Final, Literal
 
 from ops_schedule.events.fold import OUTSIDE, Boundary, Folder
 from ops_schedule.events.lines import BLOCK, iter_blocks
-from ops_schedule.events.seek import MARGIN, SAMPLE, stamp_of
+from ops_schedule.events.seek import MARGIN, PROBE, SAMPLE, stamp_of
 
 CIRCUIT: Final = b'"circuit"'
 SCAN_BUFFER: Final = 512 << 10  # small enough to stay in cache while it is searched
@@ -90,6 +90,28 @@ def run_task(folder: Folder, index: int, task: Task) -> Boundary:
     finally:
         os.close(fd)
     return folder.boundary()
+
+
+def first_stamp(path: Path, inode: tuple[int, int], compressed: bool) -> datetime | None:
+    """The latest of the first few timestamps of a segment (None if it has none nearby)."""
+    try:
+        fd = open_segment(path, inode)
+    except FileNotFoundError:
+        return None
+    try:
+        if compressed:
+            with os.fdopen(os.dup(fd), "rb") as raw, gzip.GzipFile(fileobj=raw) as stream:
+                try:
+                    head = stream.read(PROBE)
+                except (OSError, EOFError, zlib.error):
+                    return None
+        else:
+            head = os.pread(fd, PROBE, 0)
+    finally:
+        os.close(fd)
+    lines = head.split(b"\n")[:-1]  # the last piece may be cut
+    stamps = [at for at in map(stamp_of, lines[: 4 * SAMPLE]) if at is not None][:SAMPLE]
+    return max(stamps) if stamps else None
 
 
 @contextlib.contextmanager
