@@ -270,7 +270,7 @@ def fmt_bytes(size: float) -> str:
     raise AssertionError  # pragma: no cover
 
 
-def report_rows(results: dict[str, Any]) -> list[list[str]]:
+def report_rows(results: dict[str, Any], *, quick: bool = False) -> list[list[str]]:
     rows = []
 
     def engine_row(case: str, what: str, m: dict[str, Any], target: str, ok: bool | None) -> None:
@@ -296,7 +296,10 @@ def report_rows(results: dict[str, Any]) -> list[list[str]]:
     if "a" in results:
         m = results["a"]
         ratio = m["engine"]["wall"] / m["floor"]["wall"]
-        engine_row("a", "weekly, 7-day log", m, "≤ 1.2 (aim 0.7) × floor", ratio <= 1.2)
+        if quick:  # a tenth of the events: start-up dominates, the target does not apply
+            engine_row("a", "weekly, 7-day log (quick)", m, "(full size only)", None)
+        else:
+            engine_row("a", "weekly, 7-day log", m, "≤ 1.2 (aim 0.7) × floor", ratio <= 1.2)
     if "a_report" in results:
         m = results["a_report"]
         engine_row("a+", "whole `report weekly` command", m, "(for reference)", None)
@@ -413,7 +416,7 @@ def main(argv: list[str] | None = None) -> int:
     if "e" in args.cases:
         seconds = args.idle_seconds if args.idle_seconds is not None else (10 if quick else 60)
         results["e"] = case_idle(seconds)
-    rows = report_rows(results)
+    rows = report_rows(results, quick=quick)
     print_table(rows)
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
