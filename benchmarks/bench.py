@@ -153,6 +153,7 @@ def measure(
         floor_runs.append(run_child("floor", str(floor_log)))
     engine = {
         "wall": statistics.median(r["wall"] for r in engine_runs),
+        "bestWall": min(r["wall"] for r in engine_runs),
         "seconds": statistics.median(r["seconds"] for r in engine_runs),
         "rssKiB": max(r["rssKiB"] for r in engine_runs),
         "workerRssKiB": max(r["workerRssKiB"] for r in engine_runs),
@@ -164,6 +165,7 @@ def measure(
     }
     floor = {
         "wall": statistics.median(r["wall"] for r in floor_runs),
+        "bestWall": min(r["wall"] for r in floor_runs),
         "seconds": statistics.median(r["seconds"] for r in floor_runs),
         "lines": floor_runs[0]["lines"],
         "runs": floor_runs,
@@ -287,7 +289,8 @@ def report_rows(results: dict[str, Any], *, quick: bool = False) -> list[list[st
                 f"{rss:.0f} MB",
                 f"{events / e['wall'] / 1e6:.2f} M/s",
                 f"{f['wall']:.2f} s",
-                f"{e['wall'] / f['wall']:.2f}",
+                # medians, and the best runs (least disturbed by the machine's other work)
+                f"{e['wall'] / f['wall']:.2f} (best {e['bestWall'] / f['bestWall']:.2f})",
                 target,
                 "" if ok is None else ("yes" if ok and rss <= 100 else "NO"),
             ]
@@ -362,7 +365,7 @@ def print_table(rows: list[list[str]]) -> None:
         "peak RSS",
         "events/s",
         "floor",
-        "× floor",
+        "× floor (median, best)",
         "target",
         "met",
     ]
