@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import jsonschema
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -261,6 +261,8 @@ nasty_text = st.text(alphabet=st.sampled_from("ab|`\\\n\r*_<>#- 日本"), min_si
     names=st.lists(nasty_text, min_size=1, max_size=4, unique=True),
     messages=st.lists(nasty_text, min_size=1, max_size=4, unique=True),
 )
+# A name that ends a line and opens a code fence once swallowed every table after a proposal.
+@example(names=["\r```"], messages=["<"])
 def test_any_mcp_name_or_message_keeps_every_table_row_as_wide_as_its_header(names, messages):
     current = WindowStats(END - DAY, END, events=100, ok=90, fail=10)
     current.mcp = {name: McpStats(25, 5, Counter({10.0: 25})) for name in names}

@@ -6,26 +6,20 @@ The file format is the seed's camelCase JSON. Validation happens here, once; eve
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
-import re
 from collections.abc import Mapping
 from datetime import time, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
-    PlainSerializer,
     StrictBool,
-    StrictFloat,
     StrictInt,
     StrictStr,
     ValidationError,
@@ -42,8 +36,21 @@ from ops_schedule.config_problems import (
     keep_duplicates,
     show,
 )
+from ops_schedule.config_types import (
+    DURATION_HELP,
+    DURATION_SCHEMA,
+    REPO,
+    URL,
+    ConfigPath,
+    Duration,
+    Number,
+    Pattern,
+    TimeOfDay,
+    ZoneName,
+    format_duration,
+    parse_duration,
+)
 from ops_schedule.errors import ConfigError
-from ops_schedule.redaction import compile_custom_pattern
 
 DEFAULT_CONFIG_PATH = Path("config/proxy-mcp/ops-schedule.json")
 SCHEMA_PATH = Path("config/proxy-mcp/ops-schedule.schema.json")
@@ -81,64 +88,6 @@ DEFAULT_GRACE: dict[Cadence, timedelta] = {
     "weekly": timedelta(hours=48),
 }
 
-# [0-9], not \d: Python's \d also matches other scripts' digits, JSON Schema's does not.
-_HHMM = re.compile(r"(?P<h>[01][0-9]|2[0-3]):(?P<m>[0-5][0-9])")
-_DURATION = re.compile(
-    r"(?:(?P<d>[0-9]+)d)?(?:(?P<h>[0-9]+)h)?(?:(?P<m>[0-9]+)m)?(?:(?P<s>[0-9]+)s)?"
-)
-_DURATION_HELP = "a duration such as 90m, 6h, 2d or 1h30m"
-_ZONE_HELP = "an IANA time zone name such as Asia/Tokyo or UTC"
-_REPO = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
-_URL = re.compile(r"https?://[^\s/?#]+(/\S*)?")
-
-
-def parse_duration(value: object) -> timedelta:
-    """Parse ``6h``, ``90m``, ``2d``, ``1h30m`` into a timedelta.
-
-    Only strings are accepted: a bare number would leave its unit to guesswork.
-    """
-    if isinstance(value, timedelta):
-        return value
-    if isinstance(value, str):
-        match = _DURATION.fullmatch(value)
-        if match and any(match.groupdict().values()):
-            parts = {k: int(v) for k, v in match.groupdict().items() if v}
-            try:
-                return timedelta(
-                    days=parts.get("d", 0),
-                    hours=parts.get("h", 0),
-                    minutes=parts.get("m", 0),
-                    seconds=parts.get("s", 0),
-                )
-            except OverflowError:
-                raise ValueError(f"is not {_DURATION_HELP} (far too long)") from None
-    raise ValueError(f"is not {_DURATION_HELP}")
-
-
-def format_duration(value: timedelta) -> str:
-    """Inverse of :func:`parse_duration`, shortest form."""
-    seconds = int(value.total_seconds())
-    out = ""
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        amount, seconds = divmod(seconds, size)
-        if amount:
-            out += f"{amount}{unit}"
-    return out or "0s"
-
-
-_DURATION_SCHEMA = {
-    "type": "string",
-    "minLength": 1,
-    "pattern": r"^([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$",
-}
-
-Duration = Annotated[
-    timedelta,
-    BeforeValidator(parse_duration),
-    PlainSerializer(format_duration, return_type=str),
-    WithJsonSchema(_DURATION_SCHEMA),
-]
-
 
 def _grace_problem(grace: timedelta, cadence: Cadence) -> str | None:
     """Why ``grace`` cannot be the catch-up window of a ``cadence`` job, or None if it can."""
@@ -149,75 +98,6 @@ def _grace_problem(grace: timedelta, cadence: Cadence) -> str | None:
         f"is not a catch-up grace for a {cadence} job "
         f"(must be more than 0 and less than the period, {format_duration(period)})"
     )
-
-
-def _check_time_of_day(value: object) -> str:
-    if not isinstance(value, str) or not _HHMM.fullmatch(value):
-        raise ValueError("is not a time of day (HH:MM, 00:00–23:59)")
-    return value
-
-
-TimeOfDay = Annotated[
-    str,
-    BeforeValidator(_check_time_of_day),
-    WithJsonSchema({"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]$"}),
-]
-
-
-def _check_path(value: object) -> Path:
-    if isinstance(value, Path):
-        return value
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError("is not a path (a non-empty string)")
-    return Path(value)
-
-
-ConfigPath = Annotated[
-    Path,
-    BeforeValidator(_check_path),
-    WithJsonSchema({"type": "string", "minLength": 1}),
-]
-
-
-def _check_pattern(pattern: str) -> str:
-    # Fail closed: a redactor with a pattern silently dropped would leak.
-    try:
-        compiled = compile_custom_pattern(pattern)
-    except ValueError as exc:
-        raise ValueError(
-            f"does not compile as an RE2 regular expression ({exc}; RE2 has no "
-            "backreferences or lookaround)"
-        ) from None
-    if compiled.search("") is not None:
-        raise ValueError("matches the empty string, so it would redact nothing useful")
-    return pattern
-
-
-Pattern = Annotated[StrictStr, AfterValidator(_check_pattern)]
-
-
-def _check_zone(value: object) -> str:
-    if not isinstance(value, str):
-        raise ValueError(f"is not {_ZONE_HELP}")  # noqa: TRY004 - pydantic wants ValueError
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        pass
-    else:
-        return value
-    by_lower = {name.lower(): name for name in available_timezones()}
-    close = difflib.get_close_matches(value.lower(), list(by_lower), n=1, cutoff=0.8)
-    hint = f'; did you mean "{by_lower[close[0]]}"?' if close else ""
-    raise ValueError(f"is not {_ZONE_HELP}{hint}")
-
-
-ZoneName = Annotated[
-    str,
-    BeforeValidator(_check_zone),
-    WithJsonSchema({"type": "string", "minLength": 1}),
-]
-
-Number = Annotated[StrictFloat, Field(allow_inf_nan=False)]
 
 
 def _optional_cadence_keys(schema: dict[str, Any]) -> None:
@@ -343,8 +223,8 @@ class SourcesConfig(_Model):
     )
 
 
-RepoName = Annotated[StrictStr, WithJsonSchema({"type": "string", "pattern": f"^{_REPO.pattern}$"})]
-ApiUrl = Annotated[StrictStr, WithJsonSchema({"type": "string", "pattern": f"^{_URL.pattern}$"})]
+RepoName = Annotated[StrictStr, WithJsonSchema({"type": "string", "pattern": f"^{REPO.pattern}$"})]
+ApiUrl = Annotated[StrictStr, WithJsonSchema({"type": "string", "pattern": f"^{URL.pattern}$"})]
 
 
 class GitHubConfig(_Model):
@@ -368,14 +248,14 @@ class GitHubConfig(_Model):
     @field_validator("repo")
     @classmethod
     def _owner_slash_name(cls, repo: str | None) -> str | None:
-        if repo is not None and not _REPO.fullmatch(repo):
+        if repo is not None and not REPO.fullmatch(repo):
             raise ValueError('is not a repository in "owner/name" form')
         return repo
 
     @field_validator("api_url")
     @classmethod
     def _http_url(cls, url: str) -> str:
-        if not _URL.fullmatch(url):
+        if not URL.fullmatch(url):
             raise ValueError("is not an http(s) URL such as https://api.github.com")
         return url.rstrip("/")
 
@@ -498,7 +378,7 @@ class Config(_Model):
             return {"daily": value, "weekly": value}
         if not isinstance(value, Mapping | GraceConfig):
             raise ValueError(  # noqa: TRY004 - pydantic reports ValueError, not TypeError
-                f'is not {_DURATION_HELP}, nor an object {{"daily": …, "weekly": …}}'
+                f'is not {DURATION_HELP}, nor an object {{"daily": …, "weekly": …}}'
             )
         return value
 
@@ -657,7 +537,7 @@ def json_schema() -> dict[str, Any]:
     # The loader also takes one duration for both cadences ("catchUpGrace": "2h").
     grace = schema["properties"]["catchUpGrace"]
     ref = grace.pop("$ref")
-    grace["anyOf"] = [_DURATION_SCHEMA, {"$ref": ref}]
+    grace["anyOf"] = [DURATION_SCHEMA, {"$ref": ref}]
     return schema
 
 

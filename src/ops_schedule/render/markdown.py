@@ -39,6 +39,15 @@ def cut_lines(text: str, limit: int, note: str) -> str:
     return f"{head}\n\n{note}"
 
 
+_INLINE_SPECIALS = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|~"})
+
+
+def inline(text: str) -> str:
+    """Data (an MCP name, an error type) made safe inside a line of Markdown prose: one line,
+    so it cannot open a code fence or a table, and no character that changes the formatting."""
+    return " ".join(" ".join(text.splitlines()).split()).translate(_INLINE_SPECIALS)
+
+
 def code_span(text: str) -> str:
     """``text`` as an inline code span: shown literally, so ``<n>``, ``@name`` or ``#12`` in
     data neither renders as HTML nor mentions or links anything."""

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ops_schedule.config import format_duration
+from ops_schedule.config_types import format_duration
 from ops_schedule.metrics import McpRow, ReportData, Totals
 from ops_schedule.render.report_text import Locale
 from ops_schedule.render.wording import proposal_sentences

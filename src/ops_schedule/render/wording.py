@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from ops_schedule.config import ThresholdsConfig
 from ops_schedule.metrics import ReportData
 from ops_schedule.proposals import Proposal
+from ops_schedule.render.markdown import inline
 from ops_schedule.render.report_text import (
     LABELS,
     PROPOSALS,
@@ -27,7 +28,7 @@ def _format_fact(key: str, value: float | str, locale: Locale, zone: ZoneInfo) -
     if isinstance(value, str):
         if key == "since" and value:
             return fmt_local(datetime.fromisoformat(value), zone)
-        return value or na
+        return inline(value) or na
     if key in _PERCENT_FACTS:
         return fmt_percent(value, na)
     if key in _MS_FACTS:
@@ -42,7 +43,7 @@ def proposal_sentences(proposal: Proposal, locale: Locale, zone: ZoneInfo) -> tu
         key = f"errorType.{proposal.facts['errorType']}"
     action, why = PROPOSALS[locale][key]
     values = {k: _format_fact(k, v, locale, zone) for k, v in proposal.facts.items()}
-    values["mcp"] = proposal.mcp or ""
+    values["mcp"] = inline(proposal.mcp or "")
     return action.format(**values), why.format(**values)
 
 
