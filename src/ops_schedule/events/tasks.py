@@ -189,9 +189,9 @@ def _stream(
             if earliest is None or latest is None:
                 folder.feed(block.split(b"\n"))
                 continue
-            lines = block.split(b"\n")
-            # Several stamps, so that one line with a wild timestamp cannot decide alone.
-            tail = [at for at in map(stamp_of, lines[-SAMPLE:]) if at is not None]
+            # Several stamps, so that one line with a wild timestamp cannot decide alone; taken
+            # from the block's ends without splitting the whole block.
+            tail = [at for at in map(stamp_of, _edge_lines(block, last=True)) if at is not None]
             if tail and max(tail) < earliest - MARGIN:
                 if lookback is None or max(tail) >= lookback:
                     _circuits(folder, block)
@@ -199,11 +199,20 @@ def _stream(
                     folder.first = OUTSIDE
                 folder.last = OUTSIDE
                 continue
-            head = [at for at in map(stamp_of, lines[:SAMPLE]) if at is not None]
+            head = [at for at in map(stamp_of, _edge_lines(block, last=False)) if at is not None]
             if head and min(head) > latest + MARGIN:
                 break
-            folder.feed(lines)
+            folder.feed(block.split(b"\n"))
     except (OSError, EOFError, zlib.error) as exc:
         # A damaged or half-written .gz segment: keep what was read, say what happened.
         return f"could not read all of {name}: {exc}"
     return None
+
+
+def _edge_lines(block: bytes, *, last: bool) -> list[bytes]:
+    """Up to ``SAMPLE`` whole lines from the start or the end of ``block``."""
+    if last:
+        lines = block[-PROBE:].split(b"\n")
+        return lines[-SAMPLE:] if len(block) <= PROBE else lines[1:][-SAMPLE:]
+    lines = block[:PROBE].split(b"\n")
+    return lines[:SAMPLE] if len(block) <= PROBE else lines[:-1][:SAMPLE]
