@@ -167,7 +167,6 @@ def measure(
         "wall": statistics.median(r["wall"] for r in floor_runs),
         "bestWall": min(r["wall"] for r in floor_runs),
         "seconds": statistics.median(r["seconds"] for r in floor_runs),
-        "lines": floor_runs[0]["lines"],
         "runs": floor_runs,
     }
     return {"log": str(log.name), "logBytes": log.stat().st_size, "engine": engine, "floor": floor}
