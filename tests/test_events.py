@@ -487,3 +487,16 @@ def test_rotated_segments_older_than_the_look_back_are_not_even_opened(tmp_path)
     assert (current.events, current.malformed, current.notes) == (1, 1, [])
     assert current.circuit["slack"].state == "open"
     assert previous.events == 0
+
+
+@pytest.mark.parametrize("name", ["events.jsonl", "events.jsonl.1.gz"])
+def test_an_overlong_line_across_many_reads_counts_once(tmp_path, monkeypatch, name):
+    from ops_schedule.events import lines
+
+    monkeypatch.setattr(lines, "BLOCK", 128)
+    monkeypatch.setattr(lines, "MAX_LINE", 512)
+    huge = b'{"timestamp": "' + b"y" * 2000 + b'"}'
+    body = [event(T0 + HOUR), huge, event(T0 + HOUR), b"", huge, event(T0 + 2 * HOUR)]
+    write_lines(tmp_path / name, body, final=False)
+    _, current = collect(tmp_path / "events.jsonl")
+    assert (current.events, current.malformed) == (3, 3)

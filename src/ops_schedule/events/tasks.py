@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Final, Literal
 
 from ops_schedule.events.fold import OUTSIDE, Boundary, Folder
-from ops_schedule.events.lines import BLOCK, iter_blocks
+from ops_schedule.events.lines import BLOCK, iter_blocks, iter_line_lists
 from ops_schedule.events.seek import MARGIN, PROBE, SAMPLE, stamp_of
 
 CIRCUIT: Final = b'"circuit"'
@@ -85,8 +85,8 @@ def run_task(folder: Folder, index: int, task: Task) -> Boundary:
         elif task.mode == "circuits":
             _scan_circuits(folder, fd, task.start, task.stop)
         else:
-            for block in iter_blocks(_PositionalReader(fd, task.start), task.size):
-                folder.feed(block.split(b"\n"))
+            for lines in iter_line_lists(_PositionalReader(fd, task.start), task.size):
+                folder.feed(lines)
     finally:
         os.close(fd)
     return folder.boundary()
