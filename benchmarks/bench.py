@@ -297,7 +297,12 @@ def report_rows(results: dict[str, Any], *, quick: bool = False) -> list[list[st
 
     if "a" in results:
         m = results["a"]
-        ratio = m["engine"]["wall"] / m["floor"]["wall"]
+        # A verdict needs both the medians and the best runs within the target: the machine
+        # may be shared, and one unlucky floor run must not pass the engine.
+        ratio = max(
+            m["engine"]["wall"] / m["floor"]["wall"],
+            m["engine"]["bestWall"] / m["floor"]["bestWall"],
+        )
         if quick:  # a tenth of the events: start-up dominates, the target does not apply
             engine_row("a", "weekly, 7-day log (quick)", m, "(full size only)", None)
         else:
@@ -308,7 +313,9 @@ def report_rows(results: dict[str, Any], *, quick: bool = False) -> list[list[st
     if "b" in results:
         big, small = results["b"]["full"], results["b"]["window_only"]
         ratio = big["engine"]["wall"] / small["engine"]["wall"]
-        engine_row("b", "daily, 30-day log", big, f"≤ 1.5 × b′: {ratio:.2f}", ratio <= 1.5)
+        best = big["engine"]["bestWall"] / small["engine"]["bestWall"]
+        target = f"≤ 1.5 × b′: {ratio:.2f} (best {best:.2f})"
+        engine_row("b", "daily, 30-day log", big, target, max(ratio, best) <= 1.5)
         engine_row("b′", "daily, log of its 2 days", small, "(reference for b)", None)
     if "c" in results:
         m = results["c"]
