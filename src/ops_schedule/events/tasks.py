@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Final, Literal
 
 from ops_schedule.events.fold import OUTSIDE, Boundary, Folder
-from ops_schedule.events.lines import BLOCK, iter_blocks, iter_line_lists
+from ops_schedule.events.lines import BLOCK, iter_line_lists
 from ops_schedule.events.seek import MARGIN, PROBE, SAMPLE, stamp_of
 
 CIRCUIT: Final = b'"circuit"'
@@ -185,34 +185,24 @@ def _stream(
     """
     earliest, latest = folder.plan.earliest, folder.plan.latest
     try:
-        for block in iter_blocks(stream):
+        for lines in iter_line_lists(stream):
             if earliest is None or latest is None:
-                folder.feed(block.split(b"\n"))
+                folder.feed(lines)
                 continue
-            # Several stamps, so that one line with a wild timestamp cannot decide alone; taken
-            # from the block's ends without splitting the whole block.
-            tail = [at for at in map(stamp_of, _edge_lines(block, last=True)) if at is not None]
+            # Several stamps, so that one line with a wild timestamp cannot decide alone.
+            tail = [at for at in map(stamp_of, lines[-SAMPLE:]) if at is not None]
             if tail and max(tail) < earliest - MARGIN:
                 if lookback is None or max(tail) >= lookback:
-                    _circuits(folder, block)
+                    folder.circuits_only([line for line in lines if CIRCUIT in line])
                 if folder.last is None:
                     folder.first = OUTSIDE
                 folder.last = OUTSIDE
                 continue
-            head = [at for at in map(stamp_of, _edge_lines(block, last=False)) if at is not None]
+            head = [at for at in map(stamp_of, lines[:SAMPLE]) if at is not None]
             if head and min(head) > latest + MARGIN:
                 break
-            folder.feed(block.split(b"\n"))
+            folder.feed(lines)
     except (OSError, EOFError, zlib.error) as exc:
         # A damaged or half-written .gz segment: keep what was read, say what happened.
         return f"could not read all of {name}: {exc}"
     return None
-
-
-def _edge_lines(block: bytes, *, last: bool) -> list[bytes]:
-    """Up to ``SAMPLE`` whole lines from the start or the end of ``block``."""
-    if last:
-        lines = block[-PROBE:].split(b"\n")
-        return lines[-SAMPLE:] if len(block) <= PROBE else lines[1:][-SAMPLE:]
-    lines = block[:PROBE].split(b"\n")
-    return lines[:SAMPLE] if len(block) <= PROBE else lines[:-1][:SAMPLE]
