@@ -31,6 +31,21 @@ def redact_data(value: Any, redactor: Redactor) -> Any:
     return value
 
 
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A report's two outgoing texts, redacted."""
+
+    markdown: str  # ends with a newline
+    json: str  # ends with a newline
+
+
+def render_redacted(report: Report, redactor: Redactor) -> Rendered:
+    """The Markdown and JSON texts of ``report`` as they may leave the process."""
+    markdown = redactor.redact(report.markdown).rstrip("\n") + "\n"
+    data = redact_data(report.data, redactor)
+    return Rendered(markdown, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
 def archive_paths(output_dir: Path, job: str, period_key: str) -> tuple[Path, Path]:
     base = output_dir / job / period_key
     return base.with_suffix(".md"), base.with_suffix(".json")
@@ -43,12 +58,11 @@ def publish(
 
     The archive is written first so a failed post never loses the report.
     """
-    markdown = redactor.redact(report.markdown)
-    data = redact_data(report.data, redactor)
+    rendered = render_redacted(report, redactor)
     md_path, json_path = archive_paths(output_dir, report.job, report.period_key)
-    atomic_write_text(md_path, markdown if markdown.endswith("\n") else markdown + "\n")
-    atomic_write_text(json_path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    atomic_write_text(md_path, rendered.markdown)
+    atomic_write_text(json_path, rendered.json)
     posted = None
     if sink is not None:
-        posted = sink.post(report.job, report.period_key, markdown, str(md_path))
+        posted = sink.post(report.job, report.period_key, rendered.markdown, str(md_path))
     return Published(markdown_path=md_path, json_path=json_path, posted=posted)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,7 +11,7 @@ import click
 from ops_schedule.app import AppContext, pass_app
 from ops_schedule.fsutil import atomic_write_text
 from ops_schedule.jobs import JobContext, Skipped, get_job
-from ops_schedule.publish import redact_data
+from ops_schedule.publish import render_redacted
 from ops_schedule.runner import utc_now
 from ops_schedule.schedule import local_to_utc, period_key_at
 
@@ -100,13 +99,10 @@ def report(
     if isinstance(result, Skipped):
         app.say(f"{job_name} {ctx.period_key}: skipped: {result.reason}")
         return
-    redactor = app.redactor
-    if output_format == "json":
-        text = json.dumps(redact_data(result.data, redactor), ensure_ascii=False, indent=2)
-    else:
-        text = redactor.redact(result.markdown).rstrip("\n")
+    rendered = render_redacted(result, app.redactor)
+    text = rendered.json if output_format == "json" else rendered.markdown
     if out is None:
-        app.say(text)
+        app.say(text.rstrip("\n"))
         return
-    atomic_write_text(out, text + "\n")
+    atomic_write_text(out, text)
     app.say(f"wrote {out} ({result.summary})")
