@@ -46,7 +46,8 @@ def test_every_job_is_documented():
 
 @pytest.mark.parametrize("example", blocks(DOC[: DOC.index("## Errors")], "json"))
 def test_every_example_before_the_errors_section_is_a_valid_config(example):
-    parse_config(json.loads(example), {})
+    # Valid, and not silently ignored: each example changes something from the defaults.
+    assert parse_config(json.loads(example), {}) != parse_config({}, {})
 
 
 def run_validate(capsys: pytest.CaptureFixture[str]) -> tuple[int | str | None, str]:
