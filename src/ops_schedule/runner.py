@@ -6,7 +6,6 @@ stamp when a run finished.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import time as _time
@@ -29,6 +28,7 @@ from ops_schedule.schedule import (
     next_scheduled,
     period_key_at,
 )
+from ops_schedule.sinks import github
 from ops_schedule.state import JobRecord, JsonStateStore, Running, this_process
 
 if TYPE_CHECKING:
@@ -102,15 +102,11 @@ SinkFactory = Callable[[Config, str], "Sink"]
 
 def default_sink_factory(environ: Mapping[str, str]) -> SinkFactory:
     def factory(config: Config, job: str) -> Sink:
-        try:
-            github = importlib.import_module("ops_schedule.sinks.github")
-        except ModuleNotFoundError:
-            raise JobError("posting to GitHub is not available in this build") from None
-        problems: list[str] = github.posting_problems(config, environ, job)
+        # Checked before the job is built, so no work is wasted on a run that cannot post.
+        problems = github.posting_problems(config, environ, job)
         if problems:
             raise JobError("; ".join(problems))
-        sink: Sink = github.build_sink(config, environ)
-        return sink
+        return github.build_sink(config, environ)
 
     return factory
 
@@ -309,11 +305,6 @@ class Runner:
                     duration_seconds=round(duration, 3) if duration is not None else None,
                 )
             )
-
-
-def run_once(config: Config, now: datetime, *, quiet: bool = True) -> list[RunOutcome]:
-    """Run the jobs due at ``now`` (the body of one loop tick, and of ``ops-schedule run``)."""
-    return Runner(config, quiet=quiet).tick(now)
 
 
 def next_wake(config: Config, now: datetime) -> datetime | None:
