@@ -15,20 +15,19 @@ def register(job: Job) -> Job:
     return job
 
 
+_BUILTIN_MODULES = ("ops_schedule.jobs.observability", "ops_schedule.jobs.digest")
+
+
 def _load_builtin_jobs() -> None:
-    # Import for the side effect of registration; a job module missing here means the job
-    # is not available in this build, which get_job reports clearly.
+    # Imported on first use, for the side effect of registration: the report modules pull in
+    # the reader and the renderers, which commands such as `status` should not pay for.
     import importlib
 
     # A job registered before the built-ins were imported (a test's fake, an extension) keeps
     # its name: importing a built-in module late must not replace it.
     registered = dict(_REGISTRY)
-    for module in ("ops_schedule.jobs.observability", "ops_schedule.jobs.digest"):
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
+    for module in _BUILTIN_MODULES:
+        importlib.import_module(module)
     _REGISTRY.update(registered)
 
 
