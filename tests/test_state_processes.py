@@ -21,7 +21,7 @@ import pytest
 from ops_schedule.jobs import register
 from ops_schedule.runner import Runner
 from ops_schedule.schedule import PeriodState
-from ops_schedule.state import JsonStateStore
+from ops_schedule.state import JsonStateStore, process_alive
 from ops_schedule.status import job_statuses
 from runner_fakes import (
     DAILY,
@@ -161,6 +161,29 @@ def test_a_process_killed_mid_run_releases_its_claim_and_leaves_a_running_marker
     assert running["period"] == "2026-11-26"
     assert running["pid"] == pid
     assert running["startedAt"] == "2026-11-26T00:05:00Z"
+
+
+def test_status_shows_a_killed_run_as_interrupted_not_running(tmp_path: Path, children: Children):
+    kill_a_process_mid_run(tmp_path, children)
+    config = make_config(tmp_path)
+    state = JsonStateStore(config.state_dir).load(STARTED)
+
+    [row, *_] = job_statuses(config, state, STARTED, alive=process_alive)
+    [trusting, *_] = job_statuses(config, state, STARTED)
+
+    assert (row.running, row.interrupted) == (False, True)
+    assert (trusting.running, trusting.interrupted) == (True, False)
+
+
+def test_a_live_process_marker_counts_as_alive_and_a_dead_one_does_not(children: Children):
+    from ops_schedule.state import Running, this_process
+
+    pid, host = this_process()
+    assert process_alive(Running("2026-11-26", STARTED, pid, host))
+    assert process_alive(Running("2026-11-26", STARTED, 999_999_999, "elsewhere"))
+    dead = children.start(time.sleep, 0)
+    dead.join(20)
+    assert not process_alive(Running("2026-11-26", STARTED, dead.pid or 0, host))
 
 
 def test_the_next_tick_after_the_backoff_records_the_killed_attempt_and_retries_it(

@@ -407,3 +407,20 @@ class JsonStateStore:
 
 def this_process() -> tuple[int, str]:
     return os.getpid(), socket.gethostname()
+
+
+def process_alive(running: Running) -> bool:
+    """Whether the process that wrote ``running`` may still be running it.
+
+    Only a process on this host can be checked; one elsewhere (a shared volume) is assumed
+    alive. A dead one's attempt is recorded as interrupted by the next run that claims the job.
+    """
+    if running.host != socket.gethostname() or running.pid <= 0:
+        return True
+    try:
+        os.kill(running.pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by another user
+        return True
+    return True

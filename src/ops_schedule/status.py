@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from ops_schedule.config import Config
 from ops_schedule.runner import decision_for
 from ops_schedule.schedule import FLAG_AFTER_FAILURES, PeriodState, next_scheduled
-from ops_schedule.state import State
+from ops_schedule.state import Running, State
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,7 @@ class JobStatus:
     consecutive_failures: int
     run_count: int
     running: bool
+    interrupted: bool = False  # a run's process died; the next run records and retries it
 
     @property
     def flagged(self) -> bool:
@@ -61,10 +63,18 @@ class JobStatus:
             "runCount": self.run_count,
             "flagged": self.flagged,
             "running": self.running,
+            "interrupted": self.interrupted,
         }
 
 
-def job_statuses(config: Config, state: State, now: datetime) -> list[JobStatus]:
+def job_statuses(
+    config: Config,
+    state: State,
+    now: datetime,
+    alive: Callable[[Running], bool] = lambda _: True,
+) -> list[JobStatus]:
+    """One row per job. ``alive`` tells whether the process of an in-flight run still lives
+    (``state.process_alive``; the default trusts the marker)."""
     rows = []
     for name, job in config.jobs.items():
         record = state.job(name)
@@ -89,7 +99,8 @@ def job_statuses(config: Config, state: State, now: datetime) -> list[JobStatus]
                 last_comment_url=record.last_comment_url,
                 consecutive_failures=record.consecutive_failures,
                 run_count=record.run_count,
-                running=record.running is not None,
+                running=record.running is not None and alive(record.running),
+                interrupted=record.running is not None and not alive(record.running),
             )
         )
     return rows

@@ -10,7 +10,7 @@ import click
 from ops_schedule.app import AppContext, json_option, pass_app
 from ops_schedule.config import config_exists
 from ops_schedule.runner import utc_now
-from ops_schedule.state import JsonStateStore
+from ops_schedule.state import JsonStateStore, process_alive
 from ops_schedule.status import JobStatus, job_statuses
 
 
@@ -28,7 +28,7 @@ def status(app: AppContext, as_json: bool) -> None:
     config = app.config()
     now = utc_now()
     state = JsonStateStore(config.state_dir).load(now)
-    rows = job_statuses(config, state, now)
+    rows = job_statuses(config, state, now, alive=process_alive)
     found = config_exists(app.config_path)
     if as_json:
         document = {
@@ -84,6 +84,8 @@ def _table(rows: list[JobStatus]) -> str:
             state += f" (at {_when(row.retry_at, local)})"
         if row.running:
             state += ", running"
+        elif row.interrupted:
+            state += ", interrupted"
         body.append(
             [
                 row.job,
