@@ -115,7 +115,7 @@ def tail_slice(source: Path, since: datetime) -> Path:
 def _has_report_command() -> bool:
     import importlib.util
 
-    return importlib.util.find_spec("ops_schedule.commands.report") is not None
+    return importlib.util.find_spec("ops_schedule.cli.commands.report") is not None
 
 
 def run_child(*args: str) -> dict[str, Any]:

@@ -26,8 +26,8 @@ from pathlib import Path
 
 
 def _engine(log: Path, end: datetime, days: int, bucket_hours: int) -> dict[str, object]:
-    from ops_schedule.events import collect_stats
     from ops_schedule.redaction import build_redactor
+    from ops_schedule.reports.observability.reader import collect_stats
 
     length = timedelta(days=days)
     windows = [(end - 2 * length, end - length), (end - length, end)]

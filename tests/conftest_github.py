@@ -9,7 +9,7 @@ import pytest
 import stamina
 
 from fakegithub import FakeGitHub
-from ops_schedule.sinks.github import MAX_ATTEMPTS
+from ops_schedule.publishing.sinks.github import MAX_ATTEMPTS
 
 _PROXY_VARIABLES = (
     "HTTP_PROXY",

@@ -16,7 +16,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ops_schedule.stats import CircuitTransition, FailureStats, McpStats, WindowStats
+from ops_schedule.reports.observability.stats import (
+    CircuitTransition,
+    FailureStats,
+    McpStats,
+    WindowStats,
+)
 
 
 def _reject_constant(name: str) -> Any:

@@ -49,7 +49,7 @@ def make_config(state_root: Path, **jobs: dict[str, Any]) -> Any:
 def saved_registry() -> Iterator[None]:
     """Load the built-in jobs first (so they cannot replace a fake later), then restore the
     registry as it was when the block ends."""
-    from ops_schedule import jobs
+    from ops_schedule.reports import jobs
 
     jobs.available()
     before = dict(jobs._REGISTRY)
@@ -61,7 +61,7 @@ def saved_registry() -> Iterator[None]:
 
 
 def report(name: str, period_key: str, summary: str = "all fine") -> Any:
-    from ops_schedule.jobs import Report
+    from ops_schedule.reports.jobs import Report
 
     return Report(name, period_key, f"{name} {period_key}: {summary}", "# report\n", {"n": 1})
 
@@ -98,7 +98,7 @@ class ScriptedJob:
     on_build: Callable[[Any], None] | None = None
 
     def build(self, ctx: Any) -> Any:
-        from ops_schedule.jobs import Skipped
+        from ops_schedule.reports.jobs import Skipped
 
         self.contexts.append(ctx)
         if self.on_build is not None:
@@ -154,8 +154,8 @@ def child_runs_at_once(
     state_root: Path, mode: str, now: datetime, barrier: Any, result: Path
 ) -> None:
     """Wait for the others, then ``tick`` (``run``) or ``run_now`` (``run --now``) once."""
-    from ops_schedule.jobs import register
-    from ops_schedule.runner import NotRun, Runner
+    from ops_schedule.reports.jobs import register
+    from ops_schedule.scheduling.runner import NotRun, Runner
 
     register(CountingJob(DAILY, state_root / "executions.log"))
     runner = Runner(make_config(state_root), clock=lambda: now)
@@ -167,8 +167,8 @@ def child_runs_at_once(
 
 def child_ticks_through_periods(state_root: Path, instants: list[datetime], barrier: Any) -> None:
     """Tick once in each period, all processes together, one period after another."""
-    from ops_schedule.jobs import register
-    from ops_schedule.runner import Runner
+    from ops_schedule.reports.jobs import register
+    from ops_schedule.scheduling.runner import Runner
 
     register(CountingJob(DAILY, state_root / "executions.log"))
     runner = Runner(make_config(state_root))
@@ -181,8 +181,8 @@ def child_ticks_through_periods(state_root: Path, instants: list[datetime], barr
 
 def child_blocks_in_job(state_root: Path, now: datetime) -> None:
     """Tick at ``now`` with a job that blocks mid-run (until the parent kills this process)."""
-    from ops_schedule.jobs import register
-    from ops_schedule.runner import Runner
+    from ops_schedule.reports.jobs import register
+    from ops_schedule.scheduling.runner import Runner
 
     register(BlockingJob(DAILY, state_root / "job-started"))
     Runner(make_config(state_root), clock=lambda: now).tick(now)
@@ -190,7 +190,7 @@ def child_blocks_in_job(state_root: Path, now: datetime) -> None:
 
 def child_saves_in_a_loop(state_dir: Path, ready: Path, now: datetime) -> None:
     """Count up in the state file, one transaction per step, until killed (at most 20 s)."""
-    from ops_schedule.state import JobRecord, JsonStateStore
+    from ops_schedule.store.file import JobRecord, JsonStateStore
 
     store = JsonStateStore(state_dir)
     padding = "x" * 6000  # a file of several pages, so a torn write would show

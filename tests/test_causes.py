@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ops_schedule.causes import MAX_CAUSE_CHARS, classify_cause, normalize_reason
+from ops_schedule.reports.digest.causes import MAX_CAUSE_CHARS, classify_cause, normalize_reason
 
 
 @pytest.mark.parametrize(

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from ops_schedule import cli
-from ops_schedule.commands import run as run_command
-from ops_schedule.commands import status as status_command
-from ops_schedule.jobs import register
-from ops_schedule.runner import Runner
+from ops_schedule.cli.commands import run as run_command
+from ops_schedule.cli.commands import status as status_command
+from ops_schedule.reports.jobs import register
+from ops_schedule.scheduling.runner import Runner
 from runner_fakes import DAILY, INSTANT, ScriptedJob, raw_config, saved_registry
 
 NOW = (INSTANT + timedelta(minutes=5)).astimezone(UTC)  # 2026-11-26 09:05 in Tokyo

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from ops_schedule.cli import schema_text
 from ops_schedule.config import default_document, json_schema, parse_config
-from ops_schedule.config_types import parse_duration
+from ops_schedule.config.values import parse_duration
 from ops_schedule.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from ops_schedule.heartbeat import Heartbeat, write_heartbeat
+from ops_schedule.service.heartbeat import Heartbeat, write_heartbeat
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import jsonschema
 
 from ops_schedule.config import parse_config
-from ops_schedule.jobs import JobContext, Report, Skipped, get_job
-from ops_schedule.jobs.digest import WeeklyImprovementDigest
-from ops_schedule.publish import publish
+from ops_schedule.publishing.publish import publish
 from ops_schedule.redaction import build_redactor
+from ops_schedule.reports.digest.job import WeeklyImprovementDigest
+from ops_schedule.reports.jobs import JobContext, Report, Skipped, get_job
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((ROOT / "schemas/digest.schema.json").read_text(encoding="utf-8"))

@@ -3,7 +3,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from ops_schedule.digest_rules import (
+from ops_schedule.reports.digest.incidents import Incident
+from ops_schedule.reports.digest.rules import (
     Window,
     build_digest,
     component_health,
@@ -13,7 +14,6 @@ from ops_schedule.digest_rules import (
     top_causes,
     totals,
 )
-from ops_schedule.incidents import Incident
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 LOS_ANGELES = ZoneInfo("America/Los_Angeles")

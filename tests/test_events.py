@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from event_fixtures import DAY, HOUR, MALFORMED, T0, event, random_lines, stamp, write_lines
-from ops_schedule.events import collect_stats
 from ops_schedule.redaction import build_redactor
-from ops_schedule.stats import CircuitTransition
+from ops_schedule.reports.observability.reader import collect_stats
+from ops_schedule.reports.observability.stats import CircuitTransition
 from reference_stats import reference_stats
 
 WINDOWS = [(T0 - DAY, T0), (T0, T0 + DAY)]  # previous day, current day
@@ -246,14 +246,14 @@ def test_the_reader_agrees_with_the_plain_reference_on_random_logs(tmp_path, see
 @pytest.fixture
 def small_pieces(monkeypatch):
     """Seek, cut and fork on tiny logs: every boundary the fast path has, on a few KB."""
-    from ops_schedule.events import lines, reader, seek, tasks
+    from ops_schedule.reports.observability.reader import collect, lines, seek, tasks
 
     monkeypatch.setattr(tasks, "SCAN_BUFFER", 1024)
     monkeypatch.setattr(seek, "GRANULE", 512)
     monkeypatch.setattr(seek, "PROBE", 1024)
     monkeypatch.setattr(lines, "BLOCK", 2048)
-    monkeypatch.setattr(reader, "PIECE", 1500)
-    monkeypatch.setattr(reader, "INLINE", 0)
+    monkeypatch.setattr(collect, "PIECE", 1500)
+    monkeypatch.setattr(collect, "INLINE", 0)
 
 
 def write_random_log(
@@ -297,9 +297,9 @@ def test_a_log_entirely_outside_the_windows_gives_empty_statistics(tmp_path, sma
 
 
 def test_the_fast_path_really_seeks_and_splits_the_work(tmp_path, small_pieces):
-    from ops_schedule.events.fold import Plan
-    from ops_schedule.events.reader import plan_tasks
-    from ops_schedule.events.segments import find_segments
+    from ops_schedule.reports.observability.reader.collect import plan_tasks
+    from ops_schedule.reports.observability.reader.fold import Plan
+    from ops_schedule.reports.observability.reader.segments import find_segments
 
     log = write_random_log(tmp_path, 7, compress_oldest=False)
     live = log.stat().st_size
@@ -326,7 +326,7 @@ def test_lines_with_wild_timestamps_do_not_mislead_the_seek(tmp_path, small_piec
 
 
 def test_circuit_transitions_older_than_the_look_back_are_not_searched_for(tmp_path, small_pieces):
-    from ops_schedule.events.reader import LOOKBACK
+    from ops_schedule.reports.observability.reader.collect import LOOKBACK
 
     first = T0 - DAY
     lines = [circuit(first - LOOKBACK - 2 * DAY, "open", "slack")]
@@ -432,7 +432,7 @@ def _die_in_worker(folder, index, task):
 def test_a_failure_in_a_reader_process_is_raised_not_waited_for(
     tmp_path, small_pieces, monkeypatch
 ):
-    from ops_schedule.events import workers
+    from ops_schedule.reports.observability.reader import workers
 
     monkeypatch.setattr(workers, "run_task", _fail_in_worker)
     with pytest.raises(workers.WorkerError, match="disk on fire"):
@@ -440,7 +440,7 @@ def test_a_failure_in_a_reader_process_is_raised_not_waited_for(
 
 
 def test_a_reader_process_that_dies_is_noticed(tmp_path, small_pieces, monkeypatch):
-    from ops_schedule.events import workers
+    from ops_schedule.reports.observability.reader import workers
 
     monkeypatch.setattr(workers, "run_task", _die_in_worker)
     monkeypatch.setattr(workers, "POLL", 0.05)
@@ -462,7 +462,7 @@ def test_with_other_threads_running_the_workers_still_give_exact_numbers(tmp_pat
 
 
 def _slow_first_task(folder, index, task):
-    from ops_schedule.events.tasks import run_task
+    from ops_schedule.reports.observability.reader.tasks import run_task
 
     if index == 0:
         time.sleep(0.5)
@@ -470,7 +470,7 @@ def _slow_first_task(folder, index, task):
 
 
 def test_a_worker_that_finishes_early_is_not_taken_for_dead(tmp_path, small_pieces, monkeypatch):
-    from ops_schedule.events import workers
+    from ops_schedule.reports.observability.reader import workers
 
     monkeypatch.setattr(workers, "run_task", _slow_first_task)
     monkeypatch.setattr(workers, "POLL", 0.05)
@@ -491,7 +491,7 @@ def test_rotated_segments_older_than_the_look_back_are_not_even_opened(tmp_path)
 
 @pytest.mark.parametrize("name", ["events.jsonl", "events.jsonl.1.gz"])
 def test_an_overlong_line_across_many_reads_counts_once(tmp_path, monkeypatch, name):
-    from ops_schedule.events import lines
+    from ops_schedule.reports.observability.reader import lines
 
     monkeypatch.setattr(lines, "BLOCK", 128)
     monkeypatch.setattr(lines, "MAX_LINE", 512)

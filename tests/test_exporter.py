@@ -12,12 +12,12 @@ import pytest
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
-from ops_schedule import runner
 from ops_schedule.config import JOB_NAMES, parse_config
 from ops_schedule.errors import JobError
-from ops_schedule.exporter import Metrics, serve_metrics
-from ops_schedule.jobs import JobContext, Skipped
-from ops_schedule.service import default_runtime, run_loop
+from ops_schedule.reports.jobs import JobContext, Skipped
+from ops_schedule.scheduling import runner
+from ops_schedule.service.loop import default_runtime, run_loop
+from ops_schedule.service.prometheus import Metrics, serve_metrics
 
 DAILY, WEEKLY, DIGEST = JOB_NAMES
 # Thursday 2026-11-26 09:00 in Tokyo: the daily job and a Thursday weekly job are both due.

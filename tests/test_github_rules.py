@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ops_schedule.errors import SinkError
-from ops_schedule.sinks.comment import (
+from ops_schedule.publishing.sinks.comment import (
     MAX_COMMENT_CHARS,
     carries_marker,
     comment_size,
@@ -17,8 +17,8 @@ from ops_schedule.sinks.comment import (
     same_body,
     trim_note,
 )
-from ops_schedule.sinks.github import retry_wait
-from ops_schedule.sinks.github_api import (
+from ops_schedule.publishing.sinks.github import retry_wait
+from ops_schedule.publishing.sinks.github_api import (
     IssueComments,
     Transient,
     github_message,

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from ops_schedule import jobs
 from ops_schedule.config import parse_config
-from ops_schedule.jobs import JobContext, Report
-from ops_schedule.runner import Runner, RunOutcome
+from ops_schedule.reports import jobs
+from ops_schedule.reports.jobs import JobContext, Report
+from ops_schedule.scheduling.runner import Runner, RunOutcome
 
 pytestmark = pytest.mark.usefixtures("no_backoff")
 
@@ -149,10 +149,10 @@ SCRIPT = textwrap.dedent(
     import signal
     import sys
 
-    from ops_schedule import jobs
+    from ops_schedule.reports import jobs
     from ops_schedule.cli import main
-    from ops_schedule.jobs import Report
-    from ops_schedule.sinks import github
+    from ops_schedule.reports.jobs import Report
+    from ops_schedule.publishing.sinks import github
 
 
     class FixedReport:

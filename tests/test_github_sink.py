@@ -11,8 +11,8 @@ import pytest
 from fakegithub import API_VERSION, FakeGitHub
 from ops_schedule import __version__
 from ops_schedule.errors import SinkError
-from ops_schedule.sinks.comment import MAX_COMMENT_CHARS
-from ops_schedule.sinks.github import GitHubSink
+from ops_schedule.publishing.sinks.comment import MAX_COMMENT_CHARS
+from ops_schedule.publishing.sinks.github import GitHubSink
 
 pytestmark = pytest.mark.usefixtures("no_backoff")
 

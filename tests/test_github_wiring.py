@@ -8,7 +8,7 @@ import pytest
 
 from ops_schedule.config import parse_config
 from ops_schedule.errors import SinkError
-from ops_schedule.sinks.github import GitHubSink, build_sink, posting_problems
+from ops_schedule.publishing.sinks.github import GitHubSink, build_sink, posting_problems
 
 JOB = "daily_observability_report"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ops_schedule.cli import main
-from ops_schedule.heartbeat import Heartbeat, judge, write_heartbeat
+from ops_schedule.service.heartbeat import Heartbeat, judge, write_heartbeat
 
 STATE = Path("state")
 

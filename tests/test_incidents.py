@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ops_schedule.errors import JobError
-from ops_schedule.incidents import (
+from ops_schedule.reports.digest.incidents import (
     Incident,
     IncidentDataNotFoundError,
     parse_lines,

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from fake_secrets import SAMPLERS, survivors
-from ops_schedule.logs import setup_logging
+from ops_schedule.cli.logs import setup_logging
 from ops_schedule.redaction import build_redactor
 
 PH = "[REDACTED]"
@@ -24,7 +24,7 @@ def root_logger() -> Iterator[logging.Logger]:
 
 
 def _log_everything(token: str, pem: str) -> None:
-    log = logging.getLogger("ops_schedule.runner")
+    log = logging.getLogger("ops_schedule.scheduling.runner")
     log.warning("post failed with %s", token)  # in the arguments
     log.info(f"retrying with {token}")  # noqa: G004 - in the message itself, on purpose
     error = RuntimeError(f"GitHub rejected {token}\n{pem}")
@@ -51,7 +51,7 @@ def test_a_token_in_message_arguments_and_exception_is_redacted_in(log_format, r
         assert "RuntimeError: GitHub rejected [REDACTED]" in entries[2]["exception"]
         assert entries[2]["exception"].rstrip().endswith(PH)
     else:
-        assert lines[0].endswith(f"WARNING ops_schedule.runner: post failed with {PH}")
+        assert lines[0].endswith(f"WARNING ops_schedule.scheduling.runner: post failed with {PH}")
         assert "\\nRuntimeError: GitHub rejected [REDACTED]\\n" in lines[2]
         assert lines[2].rstrip().endswith(PH)
 

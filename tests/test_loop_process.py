@@ -23,8 +23,8 @@ DAILY = "daily_observability_report"
 SLOW_LOOP = """
 import sys, time
 from pathlib import Path
-from ops_schedule import jobs
-from ops_schedule.jobs import Skipped
+from ops_schedule.reports import jobs
+from ops_schedule.reports.jobs import Skipped
 
 class SlowJob:
     name = "daily_observability_report"

@@ -8,8 +8,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ops_schedule.config import ThresholdsConfig
-from ops_schedule.metrics import alert_level, build_report_data, totals_of
-from ops_schedule.stats import CircuitTransition, FailureStats, McpStats, WindowStats
+from ops_schedule.reports.observability.analysis import alert_level, build_report_data, totals_of
+from ops_schedule.reports.observability.stats import (
+    CircuitTransition,
+    FailureStats,
+    McpStats,
+    WindowStats,
+)
 
 END = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)  # 09:00 in Tokyo
 DAY = timedelta(days=1)

@@ -18,9 +18,9 @@ import pytest
 
 from ops_schedule.config import parse_config
 from ops_schedule.demo import write_event_log
-from ops_schedule.jobs import JobContext, Report, get_job
-from ops_schedule.publish import publish
+from ops_schedule.publishing.publish import publish
 from ops_schedule.redaction import build_redactor
+from ops_schedule.reports.jobs import JobContext, Report, get_job
 
 LOG_END = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)
 WINDOW_END = LOG_END - timedelta(hours=12)  # inside the log, so both windows are full

@@ -4,9 +4,14 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from ops_schedule.config import ThresholdsConfig
-from ops_schedule.metrics import build_report_data
-from ops_schedule.proposals import MAX_PROPOSALS
-from ops_schedule.stats import CircuitTransition, FailureStats, McpStats, WindowStats
+from ops_schedule.reports.observability.analysis import build_report_data
+from ops_schedule.reports.observability.proposals import MAX_PROPOSALS
+from ops_schedule.reports.observability.stats import (
+    CircuitTransition,
+    FailureStats,
+    McpStats,
+    WindowStats,
+)
 
 END = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)
 DAY = timedelta(days=1)

@@ -25,12 +25,12 @@ from click.testing import CliRunner
 
 from fake_secrets import SAMPLERS, Sample, survivors
 from ops_schedule.cli import cli
+from ops_schedule.cli.logs import setup_logging
+from ops_schedule.cli.output import use_redactor
 from ops_schedule.config import parse_config
 from ops_schedule.errors import JobError
-from ops_schedule.jobs import Report, register
-from ops_schedule.logs import setup_logging
-from ops_schedule.output import use_redactor
-from ops_schedule.runner import Runner
+from ops_schedule.reports.jobs import Report, register
+from ops_schedule.scheduling.runner import Runner
 from runner_fakes import DAILY, INSTANT, WEEKLY, raw_config, read_state, saved_registry
 
 SAMPLES: dict[str, Sample] = {

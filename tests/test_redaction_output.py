@@ -14,15 +14,15 @@ import pytest
 from click.testing import CliRunner
 
 from fake_secrets import SAMPLERS, survivors
-from ops_schedule.app import AppContext, pass_app
 from ops_schedule.cli import cli, main
-from ops_schedule.errors import JobError
-from ops_schedule.output import (
+from ops_schedule.cli.app import AppContext, pass_app
+from ops_schedule.cli.output import (
     RedactingStream,
     current_redactor,
     redacted_standard_streams,
     use_redactor,
 )
+from ops_schedule.errors import JobError
 from ops_schedule.redaction import CATALOGUE, StreamRedactor, build_redactor
 
 PH = "[REDACTED]"

@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from ops_schedule.digest_rules import build_digest
-from ops_schedule.incidents import Incident
-from ops_schedule.render.digest import digest_json, digest_markdown
-from ops_schedule.render.markdown import MAX_REPORT_CHARS, code_span
+from ops_schedule.reports.digest.incidents import Incident
+from ops_schedule.reports.digest.markdown import digest_json, digest_markdown
+from ops_schedule.reports.digest.rules import build_digest
+from ops_schedule.reports.markdown import MAX_REPORT_CHARS, code_span
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((ROOT / "schemas/digest.schema.json").read_text(encoding="utf-8"))

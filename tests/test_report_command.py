@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from ops_schedule.cli import cli
-from ops_schedule.commands.report import parse_at, window_period_key
-from ops_schedule.jobs import JobContext, Skipped
-from ops_schedule.jobs.observability import DAILY, WEEKLY
-from ops_schedule.stats import FailureStats, McpStats, WindowStats
+from ops_schedule.cli.commands.report import parse_at, window_period_key
+from ops_schedule.reports.jobs import JobContext, Skipped
+from ops_schedule.reports.observability.job import DAILY, WEEKLY
+from ops_schedule.reports.observability.stats import FailureStats, McpStats, WindowStats
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -136,11 +136,11 @@ class SkippingDigest:
 
 
 def test_digest_maps_to_the_weekly_digest_job_and_a_skip_prints_its_reason(monkeypatch):
-    import ops_schedule.jobs
+    import ops_schedule.reports.jobs
 
     fake = SkippingDigest()
-    ops_schedule.jobs.available()  # load the built-ins first, so the fake is not replaced
-    monkeypatch.setitem(ops_schedule.jobs._REGISTRY, fake.name, fake)
+    ops_schedule.reports.jobs.available()  # load the built-ins first, so the fake is not replaced
+    monkeypatch.setitem(ops_schedule.reports.jobs._REGISTRY, fake.name, fake)
     code, output = invoke("report", "digest", "--at", "2026-11-23T09:20")
     assert code == 0, output
     assert output == (

@@ -15,13 +15,18 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from ops_schedule.config import ThresholdsConfig
-from ops_schedule.metrics import ReportData, build_report_data
-from ops_schedule.proposals import RULE_ORDER, Proposal
-from ops_schedule.render.markdown import MAX_REPORT_CHARS
-from ops_schedule.render.report import MAX_MCP_ROWS, report_markdown, summary_line
-from ops_schedule.render.report_json import report_json
-from ops_schedule.render.wording import proposal_sentences
-from ops_schedule.stats import CircuitTransition, FailureStats, McpStats, WindowStats
+from ops_schedule.reports.markdown import MAX_REPORT_CHARS
+from ops_schedule.reports.observability.analysis import ReportData, build_report_data
+from ops_schedule.reports.observability.contract import report_json
+from ops_schedule.reports.observability.markdown import MAX_MCP_ROWS, report_markdown, summary_line
+from ops_schedule.reports.observability.proposals import RULE_ORDER, Proposal
+from ops_schedule.reports.observability.stats import (
+    CircuitTransition,
+    FailureStats,
+    McpStats,
+    WindowStats,
+)
+from ops_schedule.reports.observability.wording import proposal_sentences
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 END = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)  # 09:00 in Tokyo
@@ -281,8 +286,8 @@ def test_any_mcp_name_or_message_keeps_every_table_row_as_wide_as_its_header(nam
 
 
 def test_a_chart_with_too_many_buckets_merges_neighbours_and_keeps_the_sums():
-    from ops_schedule.metrics import Bucket
-    from ops_schedule.render.chart import MAX_BARS, xychart
+    from ops_schedule.reports.observability.analysis import Bucket
+    from ops_schedule.reports.observability.chart import MAX_BARS, xychart
 
     buckets = [Bucket(END + n * HOUR, n, 1) for n in range(168)]
     chart = xychart(buckets, HOUR, TOKYO, title="t", y_label="y")

@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from ops_schedule import jobs
-from ops_schedule.jobs import register
-from ops_schedule.runner import NotRun, Runner, RunOutcome
-from ops_schedule.schedule import PeriodState
-from ops_schedule.state import JsonStateStore
-from ops_schedule.status import JobStatus, job_statuses
+from ops_schedule.reports import jobs
+from ops_schedule.reports.jobs import register
+from ops_schedule.scheduling.rules import PeriodState
+from ops_schedule.scheduling.runner import NotRun, Runner, RunOutcome
+from ops_schedule.scheduling.status import JobStatus, job_statuses
+from ops_schedule.store.file import JsonStateStore
 from runner_fakes import (
     DAILY,
     INSTANT,

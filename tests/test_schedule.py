@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ops_schedule.config import JobConfig, parse_config
-from ops_schedule.schedule import (
+from ops_schedule.scheduling.rules import (
     History,
     PeriodState,
     backoff,

@@ -11,9 +11,9 @@ import pytest
 
 from ops_schedule.config import Config, parse_config
 from ops_schedule.errors import ConfigError
-from ops_schedule.exporter import Metrics
-from ops_schedule.heartbeat import read_heartbeat
-from ops_schedule.service import MIN_GAP, Runtime, run_loop
+from ops_schedule.service.heartbeat import read_heartbeat
+from ops_schedule.service.loop import MIN_GAP, Runtime, run_loop
+from ops_schedule.service.prometheus import Metrics
 
 START = datetime(2026, 11, 26, 0, 0, 0, tzinfo=UTC)
 DAILY = "daily_observability_report"
@@ -141,7 +141,7 @@ def test_an_invalid_config_mid_run_keeps_the_last_good_one_and_keeps_ticking(tmp
         return good
 
     world = FakeWorld()
-    with caplog.at_level(logging.INFO, logger="ops_schedule.service"):
+    with caplog.at_level(logging.INFO, logger="ops_schedule.service.loop"):
         ticks = world.loop(loader, max_ticks=4)
     assert ticks == 4
     assert world.active_seen == [True, True, True, True]
@@ -258,7 +258,7 @@ def test_a_tick_that_raises_is_logged_recorded_and_the_loop_goes_on(tmp_path, ca
         original(n)
 
     world.on_tick = spy
-    with caplog.at_level(logging.ERROR, logger="ops_schedule.service"):
+    with caplog.at_level(logging.ERROR, logger="ops_schedule.service.loop"):
         ticks = world.loop(lambda: config, max_ticks=2)
     assert ticks == 2
     assert beats[1] is not None
@@ -321,9 +321,9 @@ def test_each_tick_feeds_the_metrics(tmp_path):
 def test_with_the_real_runner_a_job_starts_exactly_at_its_scheduled_instant(tmp_path, monkeypatch):
     from zoneinfo import ZoneInfo
 
-    from ops_schedule import runner
-    from ops_schedule.jobs import JobContext, Skipped
-    from ops_schedule.service import default_runtime
+    from ops_schedule.reports.jobs import JobContext, Skipped
+    from ops_schedule.scheduling import runner
+    from ops_schedule.service.loop import default_runtime
 
     started: list[datetime] = []
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from ops_schedule.errors import StateError
-from ops_schedule.jobs import register
-from ops_schedule.runner import Runner
-from ops_schedule.state import DONE_PERIODS_KEPT, JobRecord, JsonStateStore, Running, State
+from ops_schedule.reports.jobs import register
+from ops_schedule.scheduling.runner import Runner
+from ops_schedule.store.file import DONE_PERIODS_KEPT, JobRecord, JsonStateStore, Running, State
 from runner_fakes import DAILY, INSTANT, TOKYO, CountingJob, executions, make_config, saved_registry
 
 NOW = datetime(2026, 11, 26, 0, 5, 30, 123456, tzinfo=UTC)
@@ -181,7 +181,7 @@ def test_a_corrupt_state_file_is_moved_aside_intact_and_the_load_starts_afresh(
 ):
     write_state(store, content)
 
-    with caplog.at_level(logging.WARNING, logger="ops_schedule.state"):
+    with caplog.at_level(logging.WARNING, logger="ops_schedule.store.file"):
         state = store.load(NOW)
 
     assert state.jobs == {}
@@ -198,7 +198,7 @@ def test_a_transaction_on_a_corrupt_file_keeps_it_aside_and_saves_a_fresh_state(
 ):
     content = write_state(store, CORRUPT["truncated"])
 
-    with caplog.at_level(logging.WARNING, logger="ops_schedule.state"):
+    with caplog.at_level(logging.WARNING, logger="ops_schedule.store.file"):
         save(store, JobRecord(job_name=DAILY, run_count=1))
 
     assert (store.state_dir / ASIDE).read_bytes() == content

@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 
-from ops_schedule.jobs import register
-from ops_schedule.runner import Runner
-from ops_schedule.schedule import PeriodState
-from ops_schedule.state import JsonStateStore, process_alive
-from ops_schedule.status import job_statuses
+from ops_schedule.reports.jobs import register
+from ops_schedule.scheduling.rules import PeriodState
+from ops_schedule.scheduling.runner import Runner
+from ops_schedule.scheduling.status import job_statuses
+from ops_schedule.store.file import JsonStateStore, process_alive
 from runner_fakes import (
     DAILY,
     INSTANT,
@@ -44,7 +44,9 @@ pytestmark = pytest.mark.slow
 # Children are forked from a server that has imported ops-schedule once: each starts in a few
 # milliseconds in a fresh, single-threaded process, with no state inherited from the test.
 CHILDREN = multiprocessing.get_context("forkserver")
-CHILDREN.set_forkserver_preload(["runner_fakes", "ops_schedule.runner", "ops_schedule.state"])
+CHILDREN.set_forkserver_preload(
+    ["runner_fakes", "ops_schedule.scheduling.runner", "ops_schedule.store.file"]
+)
 PROCESSES = 8
 
 
@@ -176,7 +178,7 @@ def test_status_shows_a_killed_run_as_interrupted_not_running(tmp_path: Path, ch
 
 
 def test_a_live_process_marker_counts_as_alive_and_a_dead_one_does_not(children: Children):
-    from ops_schedule.state import Running, this_process
+    from ops_schedule.store.file import Running, this_process
 
     pid, host = this_process()
     assert process_alive(Running("2026-11-26", STARTED, pid, host))

@@ -1,0 +1,102 @@
+"""``run``: evaluate due jobs once (cron-friendly), or run jobs now."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from ops_schedule.cli.app import (
+    EXIT_JOB_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    AppContext,
+    json_option,
+    pass_app,
+)
+from ops_schedule.config import JOB_NAMES
+from ops_schedule.scheduling.runner import NotRun, Runner, RunOutcome, utc_now
+
+
+@click.command()
+@click.option("--now", "now_mode", is_flag=True, help="Run the given (or all enabled) jobs now.")
+@click.option("--force", is_flag=True, help="With --now: rerun even if the period is done.")
+@json_option
+@click.argument("jobs", nargs=-1)
+@pass_app
+def run(app: AppContext, now_mode: bool, force: bool, as_json: bool, jobs: tuple[str, ...]) -> int:
+    """Run the jobs that are due now, once; exit 1 if any failed.
+
+    With --now, run the named jobs (or every enabled job) immediately, whatever the clock;
+    still once per period unless --force. Naming a job runs it even when it is disabled.
+
+    \b
+    Examples:
+      ops-schedule run
+      ops-schedule run --now daily_observability_report
+      ops-schedule run --now --force weekly_improvement_digest
+    """
+    if (jobs or force) and not now_mode:
+        raise click.UsageError("job names and --force need --now")
+    unknown = [name for name in jobs if name not in JOB_NAMES]
+    if unknown:
+        raise click.UsageError(
+            f"unknown job {', '.join(map(repr, unknown))} (jobs: {', '.join(JOB_NAMES)})"
+        )
+    config = app.config()
+    runner = Runner(config, quiet=app.quiet)
+    now = utc_now()
+    results: list[RunOutcome | NotRun]
+    if now_mode:
+        names = list(jobs) or [name for name in JOB_NAMES if config.job_active(name)]
+        if not names:
+            app.say("no job is enabled; name one: ops-schedule run --now JOB", err=True)
+            return EXIT_USAGE
+        results = list(runner.run_now(now, names, force=force))
+    else:
+        results = list(runner.tick(now))
+    if as_json:
+        app.say(json.dumps([_as_json(r) for r in results], ensure_ascii=False, indent=2))
+    else:
+        for result in results:
+            app.say(_as_text(result))
+        if not results:
+            app.say("nothing due")
+    failed = any(isinstance(r, RunOutcome) and r.status == "fail" for r in results)
+    return EXIT_JOB_FAILED if failed else EXIT_OK
+
+
+def _as_text(result: RunOutcome | NotRun) -> str:
+    if isinstance(result, NotRun):
+        return f"{result.job} {result.period_key}: not run: {result.reason}"
+    lines = [f"{result.job} {result.period_key}: {result.status.upper()}"]
+    if result.summary:
+        lines.append(f"  {result.summary}")
+    if result.error:
+        lines.append(f"  error: {result.error}")
+    lines.extend(f"  archived: {path}" for path in result.archived)
+    if result.comment_url:
+        lines.append(f"  posted: {result.comment_url}")
+    return "\n".join(lines)
+
+
+def _as_json(result: RunOutcome | NotRun) -> dict[str, object]:
+    if isinstance(result, NotRun):
+        return {
+            "job": result.job,
+            "period": result.period_key,
+            "status": "not-run",
+            "reason": result.reason,
+        }
+    return {
+        "job": result.job,
+        "period": result.period_key,
+        "status": result.status,
+        "summary": result.summary,
+        "error": result.error,
+        "startedAt": result.started_at.isoformat(),
+        "finishedAt": result.finished_at.isoformat(),
+        "archived": list(result.archived),
+        "commentUrl": result.comment_url,
+        "forced": result.forced,
+    }

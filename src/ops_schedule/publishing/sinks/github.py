@@ -1,0 +1,293 @@
+"""GitHub sink: one comment per job and period on the dashboard issue.
+
+Posting is idempotent. Every comment starts with a hidden marker naming the job and period
+(``<!-- ops-schedule:<job>:<period-key> -->``); before creating a comment the sink reads the
+issue's comments, newest pages first, and reuses one that carries the marker. The lookup and the
+create form one unit that is retried together, so a request that reached GitHub but whose answer
+was lost (a timeout, a dropped connection, a 502) is found on the retry instead of posted twice,
+and so is a comment posted by a process that was killed before it saved its state.
+
+Retries (stamina) cover connection errors, timeouts, 5xx and rate limiting; the wait honours
+``retry-after`` and ``x-ratelimit-reset``, and the whole post stays within
+``github.maxRetrySeconds``. Other 4xx answers are permanent and say what to check.
+
+The token lives in one private attribute and in the Authorization header of a client that exists
+only for the duration of one post; it is never logged, never put in a message and never shown by
+``repr``.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import random
+import re
+import ssl
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import stamina
+
+from ops_schedule import __version__
+from ops_schedule.config import Config
+from ops_schedule.errors import SinkError
+from ops_schedule.publishing.sinks.base import Posted
+from ops_schedule.publishing.sinks.comment import compose, marker
+from ops_schedule.publishing.sinks.github_api import IssueComments, Transient
+
+__all__ = ["GitHubSink", "build_sink", "posting_problems", "retry_wait"]
+
+log = logging.getLogger(__name__)
+
+API_VERSION = "2022-11-28"
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+MAX_ATTEMPTS = 25  # besides the time budget, so a flood of tiny waits cannot hammer GitHub
+BACKOFF_INITIAL, BACKOFF_MAX = 1.0, 60.0
+_TOKEN = re.compile(r"[\x21-\x7e]+")  # what an HTTP header can carry, without spaces
+_REPO = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+
+
+# --------------------------------------------------------------------------- wiring
+
+
+def _setup_problems(config: Config, environ: Mapping[str, str]) -> list[str]:
+    problems = []
+    if config.dashboard_issue is None:
+        problems.append(
+            "dashboardIssue is not set: set it to the number of the issue that receives "
+            "the comments"
+        )
+    repo = _repo(config, environ)
+    if repo is None:
+        problems.append(
+            "no repository is set: set github.repo to owner/name, or the GITHUB_REPOSITORY "
+            "environment variable"
+        )
+    elif not _REPO.fullmatch(repo):
+        problems.append(f"GITHUB_REPOSITORY {repo!r} is not owner/name")
+    token = environ.get("GITHUB_TOKEN", "").strip()
+    if not token:
+        problems.append(
+            "the GITHUB_TOKEN environment variable is not set: export a token that may write "
+            f"issue comments on {repo or 'the repository'} (see docs/github.md)"
+        )
+    elif not _TOKEN.fullmatch(token):
+        problems.append(
+            "GITHUB_TOKEN contains spaces or characters an HTTP header cannot carry: check how "
+            "it is exported (it must be the bare token, without 'Bearer' or quotes)"
+        )
+    return problems
+
+
+def _repo(config: Config, environ: Mapping[str, str]) -> str | None:
+    return config.github.repo or environ.get("GITHUB_REPOSITORY", "").strip() or None
+
+
+def posting_problems(config: Config, environ: Mapping[str, str], job_name: str) -> list[str]:
+    """Why ``job_name`` cannot post to the dashboard issue; empty when it can (or need not).
+
+    The runner calls this before running a job with ``postToIssue``, so no work is wasted on a
+    run that cannot be published; ``validate`` prints the messages as warnings.
+    """
+    if not config.jobs.get(job_name).post_to_issue:
+        return []
+    return [
+        f"jobs.{job_name}.postToIssue is true, but {problem}"
+        for problem in _setup_problems(config, environ)
+    ]
+
+
+def build_sink(
+    config: Config,
+    environ: Mapping[str, str],
+    *,
+    timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    on_wait: Callable[[float], None] | None = None,
+) -> GitHubSink:
+    """The sink for the configured dashboard issue, authenticated by ``GITHUB_TOKEN``.
+
+    Raises ``SinkError(permanent=True)`` naming every setup problem when posting is impossible.
+    """
+    problems = _setup_problems(config, environ)
+    repo = _repo(config, environ)
+    if problems or repo is None or config.dashboard_issue is None:
+        raise SinkError("cannot post to GitHub: " + "; ".join(problems), permanent=True)
+    return GitHubSink(
+        repo=repo,
+        issue=config.dashboard_issue,
+        token=environ["GITHUB_TOKEN"].strip(),
+        api_url=config.github.api_url,
+        max_retry_seconds=config.github.max_retry_seconds,
+        timeout=timeout,
+        on_wait=on_wait,
+    )
+
+
+# --------------------------------------------------------------------------- retry policy
+
+
+def retry_wait(failure: Transient, failures: int, jitter: float) -> float:
+    """Seconds to wait after the ``failures``-th failure of one post.
+
+    What GitHub asked for wins (at least a second); a rate limit without a time waits one
+    minute, then doubles; anything else backs off exponentially (1, 2, 4 … 60 s) plus
+    ``jitter`` (0–1 s) so that several runners do not retry in step.
+    """
+    if failure.asked is not None:
+        return max(failure.asked, 1.0)
+    if failure.floor:
+        return failure.floor * 2.0 ** (failures - 1)
+    return min(BACKOFF_MAX, BACKOFF_INITIAL * 2.0 ** (failures - 1)) + jitter
+
+
+@dataclass
+class _Budget:
+    """Time spent on one post. Requested waits count even when a test mode skips sleeping."""
+
+    total: float
+    started: float
+    waited: float = 0.0
+    failures: int = 0
+    give_up: str | None = None
+
+    def remaining(self) -> float:
+        return self.total - max(time.monotonic() - self.started, self.waited)
+
+
+@functools.lru_cache(maxsize=4)
+def _tls_context(cafile: str | None, capath: str | None) -> ssl.SSLContext:
+    """httpx's default TLS context (it honours SSL_CERT_FILE / SSL_CERT_DIR), built once.
+
+    Loading the CA bundle is most of the cost of a client; the arguments only key the cache.
+    """
+    del cafile, capath
+    return httpx.create_ssl_context()
+
+
+def _utc(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+# --------------------------------------------------------------------------- the sink
+
+
+class GitHubSink:
+    """Posts each job-period's report as one comment on issue ``issue`` of ``repo``."""
+
+    __slots__ = ("_now", "_on_wait", "_timeout", "_token", "api_url", "issue", "max_retry", "repo")
+
+    def __init__(
+        self,
+        *,
+        repo: str,
+        issue: int,
+        token: str,
+        api_url: str = "https://api.github.com",
+        max_retry_seconds: float = 600.0,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        on_wait: Callable[[float], None] | None = None,
+        now: Callable[[], float] = time.time,
+    ) -> None:
+        if not _TOKEN.fullmatch(token):
+            raise ValueError("the GitHub token is empty or has characters a header cannot carry")
+        self.repo = repo
+        self.issue = issue
+        self.api_url = api_url.rstrip("/")
+        self.max_retry = max_retry_seconds
+        self._token = token
+        self._timeout = timeout
+        self._on_wait = on_wait  # told every wait before it starts (tests record them)
+        self._now = now  # wall clock, for x-ratelimit-reset (epoch seconds)
+
+    def __repr__(self) -> str:
+        return f"GitHubSink(repo={self.repo!r}, issue={self.issue}, api_url={self.api_url!r})"
+
+    def post(self, job: str, period_key: str, body: str, archive_hint: str) -> Posted:
+        """Create the comment for ``job``/``period_key``, or return the one already there."""
+        mark = marker(job, period_key)
+        text = compose(mark, body, archive_hint)
+        budget = _Budget(total=self.max_retry, started=time.monotonic())
+        posted: Posted | None = None
+        with self._client() as client:
+            comments = IssueComments(
+                client,
+                api_url=self.api_url,
+                repo=self.repo,
+                issue=self.issue,
+                archive_hint=archive_hint,
+                now=self._now,
+            )
+            try:
+                for attempt in stamina.retry_context(
+                    on=self._decider(budget), attempts=MAX_ATTEMPTS, timeout=None
+                ):
+                    with attempt:
+                        posted = comments.post_once(mark, text)
+            except Transient as exc:
+                message = budget.give_up or (
+                    f"GitHub still failing after {budget.failures} attempts: {exc.problem}"
+                )
+                raise SinkError(message, permanent=False) from None
+        assert posted is not None  # the loop ends by success or by raising
+        return posted
+
+    def _client(self) -> httpx.Client:
+        return httpx.Client(
+            base_url=self.api_url,
+            headers={
+                "Authorization": f"Bearer {self._token}",
+                "Accept": "application/vnd.github+json",
+                "X-GitHub-Api-Version": API_VERSION,
+                "User-Agent": f"ops-schedule/{__version__}",
+            },
+            timeout=self._timeout,
+            verify=_tls_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")),
+            # A renamed repository answers 301. httpx drops the Authorization header when a
+            # redirect leaves the origin.
+            follow_redirects=True,
+        )
+
+    def _decider(self, budget: _Budget) -> Callable[[Exception], bool | timedelta]:
+        """stamina's ``on`` hook: retry transient failures as long as the budget allows."""
+
+        def decide(exc: Exception) -> bool | timedelta:
+            if not isinstance(exc, Transient):
+                return False
+            budget.failures += 1
+            if budget.failures >= MAX_ATTEMPTS:
+                budget.give_up = (
+                    f"GitHub still failing after {budget.failures} attempts: {exc.problem}"
+                )
+                return False
+            wait = retry_wait(exc, budget.failures, random.random())  # noqa: S311 - jitter
+            remaining = budget.remaining()
+            if wait > remaining:
+                budget.give_up = self._give_up_message(exc, wait, remaining)
+                return False
+            budget.waited += wait
+            log.warning(
+                "GitHub: %s; retrying in %.0f s (%.0f s of the %.0f s retry budget left)",
+                exc.problem,
+                wait,
+                remaining,
+                budget.total,
+            )
+            if self._on_wait is not None:
+                self._on_wait(wait)
+            return timedelta(seconds=wait)
+
+        return decide
+
+    def _give_up_message(self, failure: Transient, wait: float, remaining: float) -> str:
+        budget = f"github.maxRetrySeconds = {self.max_retry:.0f} s"
+        if failure.until is not None:
+            return (
+                f"GitHub rate limit: {failure.problem}. It lifts at {_utc(failure.until)} "
+                f"(in {wait:.0f} s), later than the retry budget allows ({max(remaining, 0):.0f}"
+                f" s of {budget} left); the run is retried after that."
+            )
+        return f"GitHub still failing when the retry budget ran out ({budget}): {failure.problem}"

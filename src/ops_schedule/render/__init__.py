@@ -1,1 +1,0 @@
-"""Pure renderers: report data in, Markdown or JSON-ready dicts out."""

@@ -1,0 +1,73 @@
+"""The weekly improvement digest job: incident state in, top causes and proposals out."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from ops_schedule.redaction import Redactor, build_redactor
+from ops_schedule.reports.base import JobContext, Report, Skipped
+from ops_schedule.reports.digest.incidents import (
+    Incident,
+    IncidentDataNotFoundError,
+    read_incidents,
+)
+from ops_schedule.reports.digest.markdown import digest_json, digest_markdown
+from ops_schedule.reports.digest.rules import Digest, build_digest, digest_window, in_window
+from ops_schedule.reports.digest.rules import previous_window as week_before
+from ops_schedule.reports.jobs import register
+
+__all__ = ["WeeklyImprovementDigest", "summary_line"]
+
+
+def redact_incident(incident: Incident, redactor: Redactor) -> Incident:
+    """The incident with its free texts redacted, so no secret reaches a cause or an example."""
+    return dataclasses.replace(
+        incident,
+        top_reasons=tuple(redactor.redact(r) for r in incident.top_reasons),
+        affected_components=tuple(redactor.redact(c) for c in incident.affected_components),
+        summary=redactor.redact(incident.summary),
+    )
+
+
+def summary_line(digest: Digest, period: str) -> str:
+    """One line for logs and ``status``: "digest 2026-W48: 12 incidents (2 critical), …"."""
+    totals = digest.totals
+    if digest.empty:
+        return f"digest {period}: no incidents"
+    noun = "incident" if totals.incidents == 1 else "incidents"
+    line = f"digest {period}: {totals.incidents} {noun} ({totals.by_severity['critical']} critical)"
+    if digest.causes:
+        line += f", top cause: {digest.causes[0].cause}"
+    return line
+
+
+class WeeklyImprovementDigest:
+    """Top causes of the week's incidents, with improvement proposals (SPEC §7)."""
+
+    name: str = "weekly_improvement_digest"
+
+    def build(self, ctx: JobContext) -> Report | Skipped:
+        config = ctx.config
+        redactor = build_redactor(config.redaction.patterns, config.redaction.placeholder)
+        try:
+            loaded = read_incidents(config.sources.incidents)
+        except IncidentDataNotFoundError as exc:
+            return Skipped(str(exc))
+        window = digest_window(ctx.window_end, config.zone)
+        before = week_before(window, config.zone)
+        relevant = [
+            redact_incident(incident, redactor)
+            for incident in loaded.incidents
+            if in_window(incident, window) or in_window(incident, before)
+        ]
+        digest = build_digest(relevant, ctx.window_end, config.zone, loaded.malformed)
+        return Report(
+            job=self.name,
+            period_key=ctx.period_key,
+            summary=summary_line(digest, ctx.period_key),
+            markdown=digest_markdown(digest, ctx.period_key, config.locale, config.zone),
+            data=digest_json(digest, self.name, ctx.period_key, config.locale, config.timezone),
+        )
+
+
+register(WeeklyImprovementDigest())

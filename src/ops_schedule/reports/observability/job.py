@@ -1,0 +1,91 @@
+"""The daily and weekly observability report jobs (SPEC §7).
+
+The window ends at ``ctx.window_end`` (the period's scheduled instant, chosen by the runner) and
+is as long as the job's period: 24 h for a daily job, 7 days for a weekly one. The previous
+window of the same length is read in the same pass, for the deltas. Error messages are redacted
+as they are read, so an example message is never held in memory in the clear.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Protocol
+
+from ops_schedule.config import PERIOD_LENGTH
+from ops_schedule.errors import JobError
+from ops_schedule.redaction import build_redactor
+from ops_schedule.reports.base import JobContext, Report, Skipped
+from ops_schedule.reports.jobs import register
+from ops_schedule.reports.observability.analysis import build_report_data
+from ops_schedule.reports.observability.contract import report_json
+from ops_schedule.reports.observability.markdown import report_markdown, summary_line
+from ops_schedule.reports.observability.stats import WindowStats
+
+BUCKETS = {"daily": timedelta(hours=1), "weekly": timedelta(days=1)}
+
+
+class CollectStats(Protocol):
+    """The shape of ``ops_schedule.reports.observability.reader.collect_stats``."""
+
+    def __call__(
+        self,
+        path: Path,
+        windows: Sequence[tuple[datetime, datetime]],
+        *,
+        bucket: timedelta,
+        redact: Callable[[str], str] | None = None,
+        quiet: bool = True,
+    ) -> list[WindowStats]: ...
+
+
+def _collect_stats() -> CollectStats:
+    # Imported on use: the reader pulls in multiprocessing and a progress bar, which commands
+    # that never read the log should not pay for at start-up.
+    from ops_schedule.reports.observability.reader import collect_stats
+
+    return collect_stats
+
+
+@dataclass(slots=True)
+class ObservabilityReportJob:
+    """Reads the event log and reports the window ending at ``ctx.window_end``."""
+
+    name: str
+    collect: CollectStats | None = None  # tests inject a fake; None means the real reader
+
+    def build(self, ctx: JobContext) -> Report | Skipped:
+        config = ctx.config
+        cadence = config.jobs.get(self.name).cadence
+        length, bucket = PERIOD_LENGTH[cadence], BUCKETS[cadence]
+        end = ctx.window_end
+        windows = [(end - 2 * length, end - length), (end - length, end)]
+        redactor = build_redactor(config.redaction.patterns, config.redaction.placeholder)
+        collect = self.collect or _collect_stats()
+        try:
+            previous, current = collect(
+                config.sources.events,
+                windows,
+                bucket=bucket,
+                redact=redactor.redact,
+                quiet=ctx.quiet,
+            )
+        except OSError as exc:
+            raise JobError(f"cannot read the event log {config.sources.events}: {exc}") from exc
+        data = build_report_data(current, previous, config.thresholds, bucket=bucket)
+        zone, locale = config.zone, config.locale
+        return Report(
+            job=self.name,
+            period_key=ctx.period_key,
+            summary=summary_line(data, cadence=cadence, period=ctx.period_key),
+            markdown=report_markdown(
+                data, cadence=cadence, period=ctx.period_key, locale=locale, zone=zone
+            ),
+            data=report_json(data, job=self.name, period=ctx.period_key, locale=locale, zone=zone),
+        )
+
+
+DAILY = register(ObservabilityReportJob("daily_observability_report"))
+WEEKLY = register(ObservabilityReportJob("weekly_observability_report"))

@@ -1,0 +1,58 @@
+"""Sentences built from numbers: proposals and alert reasons, in the report's locale."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from ops_schedule.config import ThresholdsConfig
+from ops_schedule.reports.markdown import inline
+from ops_schedule.reports.observability.analysis import ReportData
+from ops_schedule.reports.observability.proposals import Proposal
+from ops_schedule.reports.observability.text import (
+    LABELS,
+    PROPOSALS,
+    Locale,
+    fmt_int,
+    fmt_local,
+    fmt_ms,
+    fmt_percent,
+)
+
+_PERCENT_FACTS = ("rate", "previousRate", "share")
+_MS_FACTS = ("p95Ms", "previousP95Ms", "thresholdMs")
+
+
+def _format_fact(key: str, value: float | str, locale: Locale, zone: ZoneInfo) -> str:
+    na = LABELS[locale]["na"]
+    if isinstance(value, str):
+        if key == "since" and value:
+            return fmt_local(datetime.fromisoformat(value), zone)
+        return inline(value) or na
+    if key in _PERCENT_FACTS:
+        return fmt_percent(value, na)
+    if key in _MS_FACTS:
+        return fmt_ms(value, na)
+    return fmt_int(int(value))
+
+
+def proposal_sentences(proposal: Proposal, locale: Locale, zone: ZoneInfo) -> tuple[str, str]:
+    """(what to do, why) for one proposal."""
+    key = proposal.kind
+    if key == "errorType":
+        key = f"errorType.{proposal.facts['errorType']}"
+    action, why = PROPOSALS[locale][key]
+    values = {k: _format_fact(k, v, locale, zone) for k, v in proposal.facts.items()}
+    values["mcp"] = inline(proposal.mcp or "")
+    return action.format(**values), why.format(**values)
+
+
+def alert_reasons(data: ReportData, locale: Locale) -> list[str]:
+    labels = LABELS[locale]
+    thresholds: ThresholdsConfig = data.thresholds
+    values = {
+        "critical": fmt_percent(thresholds.critical_success_rate, labels["na"]),
+        "warn": fmt_percent(thresholds.warn_success_rate, labels["na"]),
+        "count": str(len(data.degraded)),
+    }
+    return [labels[f"reason.{code}"].format(**values) for code in data.alert_reasons]

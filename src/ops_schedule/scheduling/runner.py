@@ -1,0 +1,322 @@
+"""One tick: decide what is due, claim it, run it, publish it, record it.
+
+The clock is read by the caller and handed in as ``now``; the runner reads it again only to
+stamp when a run finished.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time as _time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Literal
+
+from ops_schedule.config import JOB_NAMES, Config, JobConfig
+from ops_schedule.errors import JobError, SinkError
+from ops_schedule.publishing.publish import publish
+from ops_schedule.publishing.sinks import github
+from ops_schedule.redaction import Redactor, build_redactor, redact_error
+from ops_schedule.reports.jobs import JobContext, Report, Skipped, get_job
+from ops_schedule.scheduling.rules import (
+    Decision,
+    History,
+    PeriodState,
+    current_slot,
+    decide,
+    next_scheduled,
+    period_key_at,
+)
+from ops_schedule.store.file import JobRecord, JsonStateStore, Running, this_process
+
+if TYPE_CHECKING:
+    from ops_schedule.publishing.sinks.base import Sink
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+BUSY = "another ops-schedule process is running this job"
+Outcome = Literal["ok", "fail", "skipped"]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class RunOutcome:
+    """What happened to one job in one tick or manual run."""
+
+    job: str
+    period_key: str
+    status: Outcome
+    summary: str | None
+    error: str | None
+    started_at: datetime
+    finished_at: datetime
+    comment_url: str | None = None
+    archived: tuple[str, ...] = ()
+    forced: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class NotRun:
+    """A job that was asked for but not run, and why (shown by ``run --now``)."""
+
+    job: str
+    period_key: str
+    reason: str
+
+
+def history_of(record: JobRecord, job: JobConfig, config: Config) -> History:
+    """The scheduling view of a job's record."""
+    done = set(record.done_periods)
+    if not done and record.last_status in ("ok", "skipped") and record.last_run_at:
+        # A seed-era file has no period keys: the period of its last good run is done.
+        done.add(record.last_period or period_key_at(job.cadence, record.last_run_at, config.zone))
+    return History(
+        done_periods=frozenset(done),
+        last_attempt_period=record.last_period,
+        last_attempt_at=record.last_run_at,
+        consecutive_failures=record.consecutive_failures,
+        last_failed=record.last_status == "fail",
+    )
+
+
+def decision_for(config: Config, name: str, record: JobRecord, now: datetime) -> Decision:
+    job = config.jobs.get(name)
+    return decide(
+        job,
+        config.zone,
+        config.grace_for(name),
+        history_of(record, job, config),
+        now,
+        active=config.job_active(name),
+    )
+
+
+SinkFactory = Callable[[Config, str], "Sink"]
+
+
+def default_sink_factory(environ: Mapping[str, str]) -> SinkFactory:
+    def factory(config: Config, job: str) -> Sink:
+        # Checked before the job is built, so no work is wasted on a run that cannot post.
+        problems = github.posting_problems(config, environ, job)
+        if problems:
+            raise JobError("; ".join(problems))
+        return github.build_sink(config, environ)
+
+    return factory
+
+
+class Runner:
+    """Runs jobs against one config, one state store, and one clock."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        clock: Clock = utc_now,
+        store: JsonStateStore | None = None,
+        sink_factory: SinkFactory | None = None,
+        environ: Mapping[str, str] | None = None,
+        quiet: bool = True,
+    ) -> None:
+        self.config = config
+        self.clock = clock
+        self.store = store or JsonStateStore(config.state_dir)
+        self.sink_factory = sink_factory or default_sink_factory(
+            os.environ if environ is None else environ
+        )
+        self.redactor: Redactor = build_redactor(
+            config.redaction.patterns, config.redaction.placeholder
+        )
+        self.quiet = quiet
+
+    def tick(self, now: datetime) -> list[RunOutcome]:
+        """Run every job that is due at ``now``, one after another."""
+        outcomes = []
+        for name in JOB_NAMES:
+            if not self.config.job_active(name):
+                continue
+            outcome = self._attempt(name, now, manual=False, force=False)
+            if isinstance(outcome, RunOutcome):
+                outcomes.append(outcome)
+            elif outcome.reason == BUSY:
+                log.info("%s %s: %s", name, outcome.period_key, outcome.reason)
+        return outcomes
+
+    def run_now(
+        self, now: datetime, names: Sequence[str], *, force: bool = False
+    ) -> list[RunOutcome | NotRun]:
+        """Run the named jobs now for the current period, once per period unless ``force``."""
+        return [self._attempt(name, now, manual=True, force=force) for name in names]
+
+    # ------------------------------------------------------------------ internals
+
+    def _attempt(
+        self, name: str, now: datetime, *, manual: bool, force: bool
+    ) -> RunOutcome | NotRun:
+        job_config = self.config.jobs.get(name)
+        with self.store.claim(name) as claimed:
+            if not claimed:
+                period = current_slot(job_config, self.config.zone, now).period_key
+                return NotRun(name, period, BUSY)
+            with self.store.transaction(now) as txn:
+                record = txn.job(name)
+                if record.running is not None:
+                    log.warning(
+                        "%s: the previous attempt for %s was interrupted; recorded as failed",
+                        name,
+                        record.running.period,
+                    )
+                    record = record.interrupted()
+                plan = self._plan(name, record, now, manual=manual, force=force)
+                if isinstance(plan, NotRun):
+                    txn.put(record)
+                    return plan
+                period_key, window_end = plan
+                pid, host = this_process()
+                txn.put(record.started(Running(period_key, now, pid, host)))
+            return self._execute(name, period_key, window_end, now, forced=force)
+
+    def _plan(
+        self, name: str, record: JobRecord, now: datetime, *, manual: bool, force: bool
+    ) -> tuple[str, datetime] | NotRun:
+        """Decide, under the claim, which period to run and where its window ends."""
+        if not manual:
+            decision = decision_for(self.config, name, record, now)
+            if not decision.due:
+                return NotRun(name, decision.slot.period_key, decision.state.value)
+            return decision.slot.period_key, decision.slot.scheduled
+        job = self.config.jobs.get(name)
+        slot = current_slot(job, self.config.zone, now)
+        if not force and slot.period_key in history_of(record, job, self.config).done_periods:
+            return NotRun(
+                name, slot.period_key, f"already done for {slot.period_key} (use --force to rerun)"
+            )
+        # A manual run reports the period's window if its instant has passed, else up to now.
+        return slot.period_key, min(slot.scheduled, now.astimezone(UTC))
+
+    def _execute(
+        self, name: str, period_key: str, window_end: datetime, now: datetime, *, forced: bool
+    ) -> RunOutcome:
+        started = _time.monotonic()
+        status: Outcome = "fail"
+        summary = error = comment_url = None
+        archived: tuple[str, ...] = ()
+        try:
+            try:
+                sink = self._sink(name)
+                job = get_job(name)
+                result = job.build(
+                    JobContext(name, period_key, window_end, now, self.config, self.quiet)
+                )
+                if isinstance(result, Skipped):
+                    status, summary = "skipped", result.reason
+                else:
+                    summary, archived, comment_url = self._publish(result, sink)
+                    status = "ok"
+            except SinkError as exc:
+                error = self._describe(exc)
+            except Exception as exc:  # a job must never take the runner down with it
+                log.debug("job %s failed", name, exc_info=True)
+                error = self._describe(exc)
+        except BaseException:
+            # SIGINT/SIGTERM mid-job: record the abandoned attempt, then let the stop proceed.
+            self._record(
+                name,
+                period_key=period_key,
+                status="fail",
+                error="interrupted: stopped by a signal",
+                outcome=None,
+                duration=None,
+            )
+            raise
+        redacted_summary = self.redactor.redact(summary) if summary else None
+        outcome = RunOutcome(
+            job=name,
+            period_key=period_key,
+            status=status,
+            summary=redacted_summary,
+            error=error,
+            started_at=now,
+            finished_at=self.clock(),
+            comment_url=comment_url,
+            archived=archived,
+            forced=forced,
+        )
+        self._record(
+            name,
+            period_key=period_key,
+            status=status,
+            error=error,
+            outcome=outcome,
+            duration=_time.monotonic() - started,
+        )
+        level = logging.WARNING if status == "fail" else logging.INFO
+        log.log(level, "%s %s: %s", name, period_key, error or redacted_summary or status)
+        return outcome
+
+    def _sink(self, name: str) -> Sink | None:
+        if not self.config.jobs.get(name).post_to_issue:
+            return None
+        return self.sink_factory(self.config, name)
+
+    def _publish(
+        self, report: Report, sink: Sink | None
+    ) -> tuple[str, tuple[str, ...], str | None]:
+        try:
+            published = publish(report, self.config.output_dir, self.redactor, sink)
+        except OSError as exc:
+            raise JobError(
+                f"cannot archive the report under {self.config.output_dir}: {exc.strerror}"
+            ) from None
+        paths = (str(published.markdown_path), str(published.json_path))
+        url = published.posted.url if published.posted else None
+        return report.summary, paths, url
+
+    def _describe(self, exc: BaseException) -> str:
+        return redact_error(exc, self.redactor)
+
+    def _record(
+        self,
+        name: str,
+        *,
+        period_key: str,
+        status: Outcome,
+        error: str | None,
+        outcome: RunOutcome | None,
+        duration: float | None,
+    ) -> None:
+        finished = outcome.finished_at if outcome else self.clock()
+        with self.store.transaction(finished) as txn:
+            txn.put(
+                txn.job(name).finished(
+                    period=period_key,
+                    status=status,
+                    at=finished,
+                    error=error,
+                    summary=outcome.summary if outcome else None,
+                    comment_url=outcome.comment_url if outcome else None,
+                    archive=outcome.archived[0] if outcome and outcome.archived else None,
+                    duration_seconds=round(duration, 3) if duration is not None else None,
+                )
+            )
+
+
+def next_wake(config: Config, now: datetime) -> datetime | None:
+    """The earliest future instant at which some active job may become due, or None."""
+    store = JsonStateStore(config.state_dir)
+    state = store.load(now)
+    candidates = []
+    for name, job in config.jobs.items():
+        if not config.job_active(name):
+            continue
+        candidates.append(next_scheduled(job, config.zone, now))
+        decision = decision_for(config, name, state.job(name), now)
+        if decision.state is PeriodState.RETRYING and decision.retry_at:
+            candidates.append(decision.retry_at)
+    return min(candidates, default=None)

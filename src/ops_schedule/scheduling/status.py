@@ -1,0 +1,106 @@
+"""What ``status`` shows: a pure view of config, state and ``now``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from ops_schedule.config import Config
+from ops_schedule.scheduling.rules import FLAG_AFTER_FAILURES, PeriodState, next_scheduled
+from ops_schedule.scheduling.runner import decision_for
+from ops_schedule.store.file import Running, State
+
+
+@dataclass(frozen=True, slots=True)
+class JobStatus:
+    job: str
+    enabled: bool  # both switches on
+    cadence: str
+    at: str
+    dow: str | None
+    next_run: datetime  # UTC
+    next_run_local: datetime
+    period_key: str
+    period_state: PeriodState
+    retry_at: datetime | None
+    last_run_at: datetime | None
+    last_status: str | None
+    last_error: str | None
+    last_summary: str | None
+    last_comment_url: str | None
+    consecutive_failures: int
+    run_count: int
+    running: bool
+    interrupted: bool = False  # a run's process died; the next run records and retries it
+
+    @property
+    def flagged(self) -> bool:
+        return self.consecutive_failures >= FLAG_AFTER_FAILURES
+
+    def to_json(self) -> dict[str, Any]:
+        def iso(value: datetime | None) -> str | None:
+            return value.isoformat() if value else None
+
+        return {
+            "job": self.job,
+            "enabled": self.enabled,
+            "cadence": self.cadence,
+            "at": self.at,
+            "dow": self.dow,
+            "nextRun": self.next_run.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            "nextRunLocal": iso(self.next_run_local),
+            "period": self.period_key,
+            "periodState": self.period_state.value,
+            "retryAt": iso(self.retry_at),
+            "lastRunAt": iso(self.last_run_at),
+            "lastStatus": self.last_status,
+            "lastError": self.last_error,
+            "lastSummary": self.last_summary,
+            "lastCommentUrl": self.last_comment_url,
+            "consecutiveFailures": self.consecutive_failures,
+            "runCount": self.run_count,
+            "flagged": self.flagged,
+            "running": self.running,
+            "interrupted": self.interrupted,
+        }
+
+
+def job_statuses(
+    config: Config,
+    state: State,
+    now: datetime,
+    alive: Callable[[Running], bool] = lambda _: True,
+) -> list[JobStatus]:
+    """One row per job. ``alive`` tells whether the process of an in-flight run still lives
+    (``state.process_alive``; the default trusts the marker)."""
+    rows = []
+    for name, job in config.jobs.items():
+        record = state.job(name)
+        decision = decision_for(config, name, record, now)
+        upcoming = next_scheduled(job, config.zone, now)
+        rows.append(
+            JobStatus(
+                job=name,
+                enabled=config.job_active(name),
+                cadence=job.cadence,
+                at=job.at,
+                dow=job.weekday.value if job.cadence == "weekly" else None,
+                next_run=upcoming,
+                next_run_local=upcoming.astimezone(config.zone),
+                period_key=decision.slot.period_key,
+                period_state=decision.state,
+                retry_at=decision.retry_at,
+                last_run_at=record.last_run_at,
+                last_status=record.last_status,
+                last_error=record.last_error,
+                last_summary=record.last_summary,
+                last_comment_url=record.last_comment_url,
+                consecutive_failures=record.consecutive_failures,
+                run_count=record.run_count,
+                running=record.running is not None and alive(record.running),
+                interrupted=record.running is not None and not alive(record.running),
+            )
+        )
+    return rows

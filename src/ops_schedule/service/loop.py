@@ -1,0 +1,240 @@
+"""The long-running loop: wake, re-read the config, run what is due, beat, sleep.
+
+Each wake reads the clock once and hands that instant to the runner. The loop then sleeps until
+the earlier of the next scheduled instant (or retry) and ``interval`` seconds after the wake, so a
+job starts within a second of its time and the loop wakes at least once per interval. Ticks run
+one after another in this thread and never overlap: a tick that runs long only delays the next.
+
+Sleeping is ``stop.wait(timeout)``, so a stop request (SIGINT/SIGTERM) ends the sleep at once.
+A stop requested during a tick lets the tick finish; a second request abandons it by raising
+:class:`LoopAbandoned` from the signal handler (the claim dies with the process, and the state
+store records the interrupted attempt on the next start).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from types import FrameType
+
+from ops_schedule import __version__
+from ops_schedule.config import Config
+from ops_schedule.errors import ConfigError
+from ops_schedule.redaction import Redactor, build_redactor, redact_error
+from ops_schedule.service.heartbeat import Heartbeat, write_heartbeat
+from ops_schedule.service.prometheus import Metrics, OutcomeLike, RecordLike
+
+log = logging.getLogger(__name__)
+
+DEFAULT_INTERVAL = 60.0
+# When the runner names a wake time that is not in the future, wait this long rather than spin.
+MIN_GAP = timedelta(seconds=1)
+
+Clock = Callable[[], datetime]
+RunOnce = Callable[[Config, datetime], Sequence[OutcomeLike]]
+NextWake = Callable[[Config, datetime], datetime | None]
+Records = Callable[[Config, datetime], Mapping[str, RecordLike]]
+NextRuns = Callable[[Config, datetime], Mapping[str, datetime | None]]
+
+
+class LoopAbandoned(BaseException):
+    """Raised from the signal handler on a second stop request to abandon the tick in flight.
+
+    A ``BaseException`` so that a job's ``except Exception`` cannot swallow it.
+    """
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        super().__init__(f"abandoned on {signal.Signals(signum).name}")
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    """The loop's collaborators. Tests replace them with small fakes."""
+
+    run_once: RunOnce
+    next_wake: NextWake
+    records: Records
+    next_runs: NextRuns
+
+
+def default_runtime(clock: Clock) -> Runtime:
+    """The real runner and state store behind the loop."""
+    from ops_schedule.scheduling import runner
+    from ops_schedule.scheduling.rules import next_scheduled
+    from ops_schedule.store.file import JsonStateStore
+
+    def run_once(config: Config, now: datetime) -> Sequence[OutcomeLike]:
+        return runner.Runner(config, clock=clock).tick(now)
+
+    def records(config: Config, now: datetime) -> Mapping[str, RecordLike]:
+        state = JsonStateStore(config.state_dir).load(now)
+        return {name: state.job(name) for name, _ in config.jobs.items()}
+
+    def next_runs(config: Config, now: datetime) -> Mapping[str, datetime | None]:
+        return {
+            name: next_scheduled(job, config.zone, now) if config.job_active(name) else None
+            for name, job in config.jobs.items()
+        }
+
+    return Runtime(
+        run_once=run_once, next_wake=runner.next_wake, records=records, next_runs=next_runs
+    )
+
+
+class _ConfigKeeper:
+    """Re-reads the config at each wake and keeps the last good one when it turns invalid."""
+
+    def __init__(self, loader: Callable[[], Config], metrics: Metrics | None) -> None:
+        self._loader = loader
+        self._metrics = metrics
+        self._problem: str | None = None
+        self.config = loader()  # the first read must succeed: nothing to fall back on
+        self.redactor = _redactor(self.config)
+
+    def reload(self) -> Config:
+        try:
+            fresh = self._loader()
+        except ConfigError as exc:
+            problem = "; ".join(exc.problems)
+            if problem != self._problem:  # say it once, not every minute
+                log.error(  # noqa: TRY400 (the problem is the message; a traceback adds nothing)
+                    "%s",
+                    self.redactor.redact(
+                        f"configuration is invalid, keeping the last good one: {problem}"
+                    ),
+                )
+            self._problem = problem
+            if self._metrics is not None:
+                self._metrics.config_valid.set(0)
+            return self.config
+        if self._problem is not None:
+            log.info("configuration is valid again")
+            self._problem = None
+        if self._metrics is not None:
+            self._metrics.config_valid.set(1)
+        if fresh != self.config:
+            log.info("configuration changed; the new one applies from this tick")
+            self.config = fresh
+            self.redactor = _redactor(fresh)
+        return self.config
+
+
+def _redactor(config: Config) -> Redactor:
+    return build_redactor(config.redaction.patterns, config.redaction.placeholder)
+
+
+def run_loop(
+    config_loader: Callable[[], Config],
+    *,
+    clock: Clock,
+    stop: threading.Event,
+    runtime: Runtime,
+    interval: float = DEFAULT_INTERVAL,
+    waiter: Callable[[float], bool] | None = None,
+    metrics: Metrics | None = None,
+    max_ticks: int | None = None,
+) -> int:
+    """Tick until ``stop`` is set (or ``max_ticks`` ticks ran); return the number of ticks.
+
+    ``waiter(timeout)`` sleeps and returns True when stopped; it defaults to ``stop.wait``.
+    A config that is invalid at the first read raises :class:`ConfigError`.
+    """
+    if interval <= 0:
+        raise ValueError(f"interval must be positive, not {interval}")
+    wait = waiter or stop.wait
+    keeper = _ConfigKeeper(config_loader, metrics)  # raises ConfigError: nothing to fall back on
+    loop = _Loop(clock, runtime, metrics, Heartbeat.starting(interval, __version__))
+    ticks = 0
+    try:
+        while not stop.is_set() and (max_ticks is None or ticks < max_ticks):
+            now = clock()  # the one reading of the clock this tick decides with
+            config = keeper.reload()
+            loop.tick(config, now, keeper.redactor)
+            ticks += 1
+            wake = loop.next_wake(config, now, interval)
+            if wait(max((wake - clock()).total_seconds(), 0.0)):
+                break
+    finally:
+        loop.heartbeat = _beat(keeper.config, loop.heartbeat.stopped(clock()))
+    return ticks
+
+
+@dataclass
+class _Loop:
+    clock: Clock
+    runtime: Runtime
+    metrics: Metrics | None
+    heartbeat: Heartbeat
+
+    def tick(self, config: Config, now: datetime, redactor: Redactor) -> None:
+        self.heartbeat = _beat(config, self.heartbeat.tick_started(now))
+        metrics = self.metrics
+        try:
+            outcomes = self.runtime.run_once(config, now)
+            records = self.runtime.records(config, now) if metrics is not None else {}
+            next_runs = self.runtime.next_runs(config, now) if metrics is not None else {}
+        except Exception as exc:
+            error = redact_error(exc, redactor)
+            log.exception("%s", redactor.redact(f"tick at {now.isoformat()} failed: {error}"))
+            if metrics is not None:
+                metrics.observe_tick_error((self.clock() - now).total_seconds())
+            self.heartbeat = _beat(config, self.heartbeat.tick_failed(error))
+            return
+        completed = self.clock()  # the runner logs each outcome itself
+        if metrics is not None:
+            metrics.observe_tick(
+                completed_at=completed,
+                duration=(completed - now).total_seconds(),
+                outcomes=outcomes,
+                records=records,
+                next_runs=next_runs,
+            )
+        self.heartbeat = _beat(config, self.heartbeat.tick_completed(completed))
+
+    def next_wake(self, config: Config, now: datetime, interval: float) -> datetime:
+        """The earlier of the runner's next wake and ``now + interval``; never a busy loop."""
+        latest = now + timedelta(seconds=interval)
+        try:
+            wake = self.runtime.next_wake(config, now)
+        except Exception:
+            log.exception("cannot compute the next wake; waking after the interval")
+            return latest
+        if wake is None or wake >= latest:
+            return latest
+        return now + MIN_GAP if wake <= now else wake
+
+
+def _beat(config: Config, heartbeat: Heartbeat) -> Heartbeat:
+    try:
+        write_heartbeat(config.state_dir, heartbeat)
+    except OSError as exc:
+        log.error("cannot write the heartbeat in %s: %s", config.state_dir, exc.strerror)  # noqa: TRY400
+    return heartbeat
+
+
+def install_stop_handlers(stop: threading.Event) -> Callable[[], None]:
+    """SIGINT/SIGTERM: the first stops after the tick in flight, the second abandons it.
+
+    Returns a function that restores the previous handlers.
+    """
+
+    def handle(signum: int, _frame: FrameType | None) -> None:
+        name = signal.Signals(signum).name
+        if stop.is_set():
+            log.warning("%s again: abandoning the tick in flight", name)
+            raise LoopAbandoned(signum)
+        log.info("%s: stopping after the tick in flight (send it again to abandon it)", name)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def restore() -> None:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    return restore
