@@ -199,7 +199,7 @@ def case_redact(repeat: int) -> dict[str, Any]:
 
 def case_idle(seconds: float) -> dict[str, Any]:
     """RSS and CPU time of an idle ``ops-schedule loop`` (or a stand-in when there is none)."""
-    from ops_schedule.cli import cli
+    from ops_schedule.cli.main import cli
 
     has_loop = "loop" in getattr(cli, "commands", {})
     with tempfile.TemporaryDirectory() as scratch:

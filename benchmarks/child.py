@@ -48,7 +48,7 @@ def _engine(log: Path, end: datetime, days: int, bucket_hours: int) -> dict[str,
 def _cli(log: Path, end: datetime, days: int) -> dict[str, object]:
     import tempfile
 
-    from ops_schedule.cli import main
+    from ops_schedule.cli.main import main
 
     kind = "weekly" if days == 7 else "daily"
     with tempfile.TemporaryDirectory() as scratch:

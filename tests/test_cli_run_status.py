@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ops_schedule import cli
+from ops_schedule.cli import main as cli
 from ops_schedule.cli.commands import run as run_command
 from ops_schedule.cli.commands import status as status_command
 from ops_schedule.reports.jobs import register

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ops_schedule.cli import main, schema_text
+from ops_schedule.cli.main import main, schema_text
 from ops_schedule.config import default_document, load_config
 
 DAILY = "jobs.daily_observability_report"
@@ -164,7 +164,7 @@ def test_init_force_overwrites_and_the_result_validates(capsys):
 
 
 def test_validate_warns_when_a_posting_job_has_no_token_or_repository(tmp_path, capsys):
-    from ops_schedule.cli import main
+    from ops_schedule.cli.main import main
 
     config = tmp_path / "c.json"
     config.write_text(

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ops_schedule.cli import schema_text
+from ops_schedule.cli.main import schema_text
 from ops_schedule.config import default_document, json_schema, parse_config
 from ops_schedule.config.values import parse_duration
 from ops_schedule.errors import ConfigError

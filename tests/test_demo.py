@@ -178,7 +178,7 @@ def test_traffic_is_busier_on_tokyo_afternoons_than_before_dawn(log):
 def test_the_demo_command_writes_data_and_a_valid_config_that_enables_every_job(tmp_path):
     from click.testing import CliRunner
 
-    from ops_schedule.cli import cli
+    from ops_schedule.cli.main import cli
     from ops_schedule.config import JOB_NAMES, load_config
 
     result = CliRunner().invoke(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ops_schedule.cli import main
+from ops_schedule.cli.main import main
 from ops_schedule.config import Config, JobsConfig, parse_config
 
 DOC = (Path(__file__).resolve().parent.parent / "docs/configuration.md").read_text("utf-8")

@@ -125,7 +125,7 @@ def test_the_endpoint_closes_its_socket(tmp_path: Path):
 
 
 def test_a_metrics_port_in_use_is_a_one_line_error(tmp_path: Path, capsys):
-    from ops_schedule.cli import main
+    from ops_schedule.cli.main import main
 
     (tmp_path / "c.json").write_text('{"stateDir": "state"}', encoding="utf-8")
     with socket.socket() as taken:

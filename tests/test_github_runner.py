@@ -150,7 +150,7 @@ SCRIPT = textwrap.dedent(
     import sys
 
     from ops_schedule.reports import jobs
-    from ops_schedule.cli import main
+    from ops_schedule.cli.main import main
     from ops_schedule.reports.jobs import Report
     from ops_schedule.publishing.sinks import github
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ops_schedule.cli import main
+from ops_schedule.cli.main import main
 from ops_schedule.service.heartbeat import Heartbeat, judge, write_heartbeat
 
 STATE = Path("state")

@@ -36,7 +36,7 @@ class SlowJob:
 
 jobs.available()
 jobs.register(SlowJob())
-from ops_schedule.cli import main
+from ops_schedule.cli.main import main
 main(["--config", "ops-schedule.json", "loop", "--interval", "60"])
 """
 

@@ -24,8 +24,8 @@ import pytest
 from click.testing import CliRunner
 
 from fake_secrets import SAMPLERS, Sample, survivors
-from ops_schedule.cli import cli
 from ops_schedule.cli.logs import setup_logging
+from ops_schedule.cli.main import cli
 from ops_schedule.cli.output import use_redactor
 from ops_schedule.config import parse_config
 from ops_schedule.errors import JobError

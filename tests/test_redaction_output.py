@@ -14,8 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from fake_secrets import SAMPLERS, survivors
-from ops_schedule.cli import cli, main
 from ops_schedule.cli.app import AppContext, pass_app
+from ops_schedule.cli.main import cli, main
 from ops_schedule.cli.output import (
     RedactingStream,
     current_redactor,

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 
-from ops_schedule.cli import cli
 from ops_schedule.cli.commands.report import parse_at, window_period_key
+from ops_schedule.cli.main import cli
 from ops_schedule.reports.jobs import JobContext, Skipped
 from ops_schedule.reports.observability.job import DAILY, WEEKLY
 from ops_schedule.reports.observability.stats import FailureStats, McpStats, WindowStats

@@ -16,10 +16,15 @@ from markdown_it.token import Token
 
 from ops_schedule.config import ThresholdsConfig
 from ops_schedule.reports.markdown import MAX_REPORT_CHARS
-from ops_schedule.reports.observability.analysis import ReportData, build_report_data
+from ops_schedule.reports.observability.analysis import build_report_data
 from ops_schedule.reports.observability.contract import report_json
-from ops_schedule.reports.observability.markdown import MAX_MCP_ROWS, report_markdown, summary_line
-from ops_schedule.reports.observability.proposals import RULE_ORDER, Proposal
+from ops_schedule.reports.observability.markdown import (
+    MAX_MCP_ROWS,
+    report_markdown,
+    report_summary_line,
+)
+from ops_schedule.reports.observability.model import Proposal, ReportData
+from ops_schedule.reports.observability.proposals import RULE_ORDER
 from ops_schedule.reports.observability.stats import (
     CircuitTransition,
     FailureStats,
@@ -253,7 +258,7 @@ def test_every_proposal_kind_has_a_complete_sentence_in_every_locale(kind, local
 
 
 def test_the_summary_line_names_period_volume_success_and_degraded_mcps():
-    assert summary_line(make_data(), cadence="daily", period="2026-11-26") == (
+    assert report_summary_line(make_data(), cadence="daily", period="2026-11-26") == (
         "daily 2026-11-26: 1,000 events, 94.0% ok, 1 MCP degraded, alert WARNING"
     )
 
@@ -286,8 +291,8 @@ def test_any_mcp_name_or_message_keeps_every_table_row_as_wide_as_its_header(nam
 
 
 def test_a_chart_with_too_many_buckets_merges_neighbours_and_keeps_the_sums():
-    from ops_schedule.reports.observability.analysis import Bucket
     from ops_schedule.reports.observability.chart import MAX_BARS, xychart
+    from ops_schedule.reports.observability.model import Bucket
 
     buckets = [Bucket(END + n * HOUR, n, 1) for n in range(168)]
     chart = xychart(buckets, HOUR, TOKYO, title="t", y_label="y")

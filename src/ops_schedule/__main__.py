@@ -1,3 +1,3 @@
-from ops_schedule.cli import main
+from ops_schedule.cli.main import main
 
 main()

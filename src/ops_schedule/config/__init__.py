@@ -57,6 +57,7 @@ SCHEMA_PATH = Path("config/proxy-mcp/ops-schedule.schema.json")
 STATE_FILE_NAME = "schedule-state.json"
 
 Cadence = Literal["daily", "weekly"]
+Locale = Literal["ja", "en"]
 
 
 class Weekday(StrEnum):
@@ -351,7 +352,7 @@ class Config(_Model):
         alias="outputDir",
         description="Archive of every generated report (Markdown and JSON).",
     )
-    locale: Literal["ja", "en"] = Field("ja", description="Report language.")
+    locale: Locale = Field("ja", description="Report language.")
     github: GitHubConfig = Field(
         default_factory=GitHubConfig, description="Where and how results are posted."
     )

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from ops_schedule import __version__
 from ops_schedule.config import Config
@@ -28,13 +29,15 @@ from ops_schedule.redaction import Redactor, build_redactor, redact_error
 from ops_schedule.service.heartbeat import Heartbeat, write_heartbeat
 from ops_schedule.service.prometheus import Metrics, OutcomeLike, RecordLike
 
+if TYPE_CHECKING:
+    from ops_schedule.scheduling.runner import Clock
+
 log = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL = 60.0
 # When the runner names a wake time that is not in the future, wait this long rather than spin.
 MIN_GAP = timedelta(seconds=1)
 
-Clock = Callable[[], datetime]
 RunOnce = Callable[[Config, datetime], Sequence[OutcomeLike]]
 NextWake = Callable[[Config, datetime], datetime | None]
 Records = Callable[[Config, datetime], Mapping[str, RecordLike]]

@@ -34,7 +34,7 @@ STATE_FILE = "schedule-state.json"
 DONE_PERIODS_KEPT = 8
 STALE_TEMP_SECONDS = 60  # a temp file this old belongs to a save that was killed
 
-JobStatus = Literal["ok", "fail", "skipped"]
+RunStatus = Literal["ok", "fail", "skipped"]
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -96,7 +96,7 @@ class JobRecord:
 
     job_name: str
     last_run_at: datetime | None = None
-    last_status: JobStatus | None = None
+    last_status: RunStatus | None = None
     consecutive_failures: int = 0
     run_count: int = 0
     last_error: str | None = None
@@ -164,7 +164,7 @@ class JobRecord:
         self,
         *,
         period: str,
-        status: JobStatus,
+        status: RunStatus,
         at: datetime,
         error: str | None = None,
         summary: str | None = None,

@@ -16,7 +16,7 @@ from ops_schedule.reports.digest.rules import Digest, build_digest, digest_windo
 from ops_schedule.reports.digest.rules import previous_window as week_before
 from ops_schedule.reports.jobs import register
 
-__all__ = ["WeeklyImprovementDigest", "summary_line"]
+__all__ = ["WeeklyImprovementDigest", "digest_summary_line"]
 
 
 def redact_incident(incident: Incident, redactor: Redactor) -> Incident:
@@ -29,7 +29,7 @@ def redact_incident(incident: Incident, redactor: Redactor) -> Incident:
     )
 
 
-def summary_line(digest: Digest, period: str) -> str:
+def digest_summary_line(digest: Digest, period: str) -> str:
     """One line for logs and ``status``: "digest 2026-W48: 12 incidents (2 critical), …"."""
     totals = digest.totals
     if digest.empty:
@@ -64,7 +64,7 @@ class WeeklyImprovementDigest:
         return Report(
             job=self.name,
             period_key=ctx.period_key,
-            summary=summary_line(digest, ctx.period_key),
+            summary=digest_summary_line(digest, ctx.period_key),
             markdown=digest_markdown(digest, ctx.period_key, config.locale, config.zone),
             data=digest_json(digest, self.name, ctx.period_key, config.locale, config.timezone),
         )

@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ops_schedule.reports.digest.rules import Cause, Digest, Proposal, Totals, Window
-from ops_schedule.reports.digest.text import ACTIONS, TEXT, Locale
+from ops_schedule.config import Locale
+from ops_schedule.reports.digest.rules import Cause, Digest, DigestProposal, IncidentTotals, Window
+from ops_schedule.reports.digest.text import ACTIONS, TEXT
 from ops_schedule.reports.markdown import MAX_REPORT_CHARS, clip, code_span, cut_lines, table
 
 __all__ = ["EXAMPLE_CHARS", "digest_json", "digest_markdown", "proposal_texts"]
@@ -45,7 +46,7 @@ def _names(names: Sequence[str], limit: int, locale: Locale, code: Callable[[str
 
 
 def proposal_texts(
-    proposal: Proposal, total: int, locale: Locale, code: Callable[[str], str] = _plain
+    proposal: DigestProposal, total: int, locale: Locale, code: Callable[[str], str] = _plain
 ) -> tuple[str, str]:
     """``(action, why)`` of a proposal; ``code`` marks up data (causes, component names)."""
     text = TEXT[locale]
@@ -71,7 +72,7 @@ def proposal_texts(
     return action, "; ".join(reasons)
 
 
-def _summary_json(totals: Totals) -> dict[str, Any]:
+def _summary_json(totals: IncidentTotals) -> dict[str, Any]:
     return {
         "totalIncidents": totals.incidents,
         "critical": totals.by_severity["critical"],

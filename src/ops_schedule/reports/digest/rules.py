@@ -23,8 +23,8 @@ __all__ = [
     "Cause",
     "ComponentHealth",
     "Digest",
-    "Proposal",
-    "Totals",
+    "DigestProposal",
+    "IncidentTotals",
     "Window",
     "build_digest",
     "component_health",
@@ -83,7 +83,7 @@ def in_window(incident: Incident, window: Window) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class Totals:
+class IncidentTotals:
     incidents: int
     by_severity: dict[str, int]  # critical, warn, info, ok
     by_status: dict[str, int]  # active, resolved, suppressed
@@ -91,13 +91,13 @@ class Totals:
     without_reason: int
 
 
-def totals(incidents: Sequence[Incident]) -> Totals:
+def totals(incidents: Sequence[Incident]) -> IncidentTotals:
     """Counts by severity and status, and the mean time to resolve (``None`` if none resolved)."""
     severity = Counter(i.severity for i in incidents)
     status = Counter(i.status for i in incidents)
     minutes = [m for i in incidents if (m := i.time_to_resolve_minutes) is not None]
     mean = round(math.fsum(minutes) / len(minutes), 1) if minutes else None
-    return Totals(
+    return IncidentTotals(
         incidents=len(incidents),
         by_severity={s: severity[s] for s in SEVERITIES},
         by_status={s: status[s] for s in ("active", "resolved", "suppressed")},
@@ -179,7 +179,7 @@ def top_causes(
 
 
 @dataclass(frozen=True, slots=True)
-class Proposal:
+class DigestProposal:
     """One improvement, answering the causes of one category (texts are chosen by render)."""
 
     category: CauseCategory
@@ -193,7 +193,7 @@ class Proposal:
         return tuple(seen)
 
 
-def proposals_for(causes: Sequence[Cause]) -> tuple[Proposal, ...]:
+def proposals_for(causes: Sequence[Cause]) -> tuple[DigestProposal, ...]:
     """One proposal per category among ``causes``, in the order of its first (top) cause.
 
     Causes nobody could classify get a proposal each (``other``), since one generic remedy for
@@ -203,7 +203,7 @@ def proposals_for(causes: Sequence[Cause]) -> tuple[Proposal, ...]:
     for cause in causes:
         key = (cause.category, cause.cause if cause.category == "other" else "")
         grouped.setdefault(key, []).append(cause)
-    return tuple(Proposal(category, tuple(group)) for (category, _), group in grouped.items())
+    return tuple(DigestProposal(category, tuple(group)) for (category, _), group in grouped.items())
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,10 +263,10 @@ def component_health(incidents: Sequence[Incident]) -> tuple[ComponentHealth, ..
 class Digest:
     window: Window
     previous_window: Window
-    totals: Totals
-    previous: Totals
+    totals: IncidentTotals
+    previous: IncidentTotals
     causes: tuple[Cause, ...]
-    proposals: tuple[Proposal, ...]
+    proposals: tuple[DigestProposal, ...]
     components: tuple[ComponentHealth, ...]
     malformed_lines: int = 0
 

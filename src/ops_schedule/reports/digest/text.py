@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
+from ops_schedule.config import Locale
 from ops_schedule.reports.digest.causes import CauseCategory
 
-__all__ = ["ACTIONS", "TEXT", "Locale"]
+__all__ = ["ACTIONS", "TEXT"]
 
-Locale = Literal["ja", "en"]
 
 # What to do about each category of cause. {components} names the affected components;
 # {cause} (used by the fallback) the cause itself.

@@ -22,12 +22,20 @@ Definitions (SPEC §7; ``docs/reports.md`` explains them for operators):
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Literal
+from datetime import timedelta
 
 from ops_schedule.config import ThresholdsConfig
-from ops_schedule.reports.observability.proposals import MIN_SAMPLE, Proposal, propose
+from ops_schedule.reports.observability.model import (
+    AlertLevel,
+    Bucket,
+    CircuitSummary,
+    Deltas,
+    FailureRow,
+    McpRow,
+    ReportData,
+    WindowTotals,
+)
+from ops_schedule.reports.observability.proposals import MIN_SAMPLE, propose
 from ops_schedule.reports.observability.stats import (
     CircuitState,
     McpStats,
@@ -35,96 +43,14 @@ from ops_schedule.reports.observability.stats import (
     nearest_rank,
 )
 
-AlertLevel = Literal["CRITICAL", "WARNING", "OK"]
 TOP_FAILURES = 5
 
 
-@dataclass(frozen=True, slots=True)
-class Totals:
-    events: int
-    ok: int
-    fail: int
-    success_rate: float | None
-    malformed_lines: int
-    p95_ms: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class McpRow:
-    name: str
-    calls: int
-    failures: int
-    failure_rate: float | None
-    mean_ms: float | None
-    p95_ms: float | None
-    circuit: CircuitState
-    circuit_since: datetime | None  # the transition that set ``circuit``; None when never seen
-    circuit_open_count: int
-    degraded: bool
-    reasons: tuple[str, ...]  # why degraded: "circuit", "failureRate", "p95"
-    previous_calls: int | None  # None: not seen in the previous window
-    previous_p95_ms: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class FailureRow:
-    error_type: str
-    count: int
-    example: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class CircuitSummary:
-    closed: int
-    open: int
-    half_open: int
-    not_closed: tuple[McpRow, ...]  # open first, then half-open; by name
-
-
-@dataclass(frozen=True, slots=True)
-class Deltas:
-    events: int
-    events_ratio: float | None  # (current - previous) / previous; None when previous is 0
-    success_rate: float | None  # difference of the rates (0.01 = one percentage point)
-    p95_ms: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class Bucket:
-    start: datetime
-    events: int
-    failures: int
-
-
-@dataclass(frozen=True, slots=True)
-class ReportData:
-    start: datetime
-    end: datetime
-    totals: Totals
-    previous: Totals
-    deltas: Deltas
-    mcp: tuple[McpRow, ...]
-    top_failures: tuple[FailureRow, ...]
-    other_failures: int  # failures whose type is not among the top rows
-    circuit: CircuitSummary
-    alert: AlertLevel
-    alert_reasons: tuple[str, ...]  # machine codes, e.g. "successRateBelowWarn"
-    proposals: tuple[Proposal, ...]
-    buckets: tuple[Bucket, ...]
-    bucket: timedelta
-    notes: tuple[str, ...]
-    thresholds: ThresholdsConfig
-
-    @property
-    def degraded(self) -> tuple[McpRow, ...]:
-        return tuple(row for row in self.mcp if row.degraded)
-
-
-def totals_of(stats: WindowStats) -> Totals:
+def totals_of(stats: WindowStats) -> WindowTotals:
     durations: Counter[float] = Counter()
     for mcp in stats.mcp.values():
         durations.update(mcp.durations)
-    return Totals(
+    return WindowTotals(
         events=stats.events,
         ok=stats.ok,
         fail=stats.fail,
@@ -209,7 +135,7 @@ def _circuit_summary(rows: tuple[McpRow, ...]) -> CircuitSummary:
     )
 
 
-def _deltas(current: Totals, previous: Totals) -> Deltas:
+def _deltas(current: WindowTotals, previous: WindowTotals) -> Deltas:
     def minus(a: float | None, b: float | None) -> float | None:
         return None if a is None or b is None else a - b
 
@@ -224,7 +150,7 @@ def _deltas(current: Totals, previous: Totals) -> Deltas:
 
 
 def alert_level(
-    totals: Totals, rows: tuple[McpRow, ...], thresholds: ThresholdsConfig
+    totals: WindowTotals, rows: tuple[McpRow, ...], thresholds: ThresholdsConfig
 ) -> tuple[AlertLevel, tuple[str, ...]]:
     """The alert level and the codes of every rule that fired (see the module docstring)."""
     reasons = []

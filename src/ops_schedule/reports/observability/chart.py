@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from ops_schedule.reports.observability.analysis import Bucket
+from ops_schedule.reports.observability.model import Bucket
 
 MAX_BARS = 48  # more bars than this are unreadable in a comment; merge neighbours
 

@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ops_schedule.config import Locale
 from ops_schedule.config.values import format_duration
-from ops_schedule.reports.observability.analysis import McpRow, ReportData, Totals
-from ops_schedule.reports.observability.text import Locale
+from ops_schedule.reports.observability.model import McpRow, ReportData, WindowTotals
 from ops_schedule.reports.observability.wording import proposal_sentences
 
 
@@ -21,7 +21,7 @@ def iso_utc(instant: datetime) -> str:
     return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _totals(totals: Totals) -> dict[str, Any]:
+def _totals(totals: WindowTotals) -> dict[str, Any]:
     return {
         "events": totals.events,
         "ok": totals.ok,

@@ -21,7 +21,7 @@ from ops_schedule.reports.base import JobContext, Report, Skipped
 from ops_schedule.reports.jobs import register
 from ops_schedule.reports.observability.analysis import build_report_data
 from ops_schedule.reports.observability.contract import report_json
-from ops_schedule.reports.observability.markdown import report_markdown, summary_line
+from ops_schedule.reports.observability.markdown import report_markdown, report_summary_line
 from ops_schedule.reports.observability.stats import WindowStats
 
 BUCKETS = {"daily": timedelta(hours=1), "weekly": timedelta(days=1)}
@@ -79,7 +79,7 @@ class ObservabilityReportJob:
         return Report(
             job=self.name,
             period_key=ctx.period_key,
-            summary=summary_line(data, cadence=cadence, period=ctx.period_key),
+            summary=report_summary_line(data, cadence=cadence, period=ctx.period_key),
             markdown=report_markdown(
                 data, cadence=cadence, period=ctx.period_key, locale=locale, zone=zone
             ),

@@ -9,16 +9,15 @@ notes. Everything is a pure function of :class:`ReportData`; the text is not red
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Literal
 from zoneinfo import ZoneInfo
 
+from ops_schedule.config import Cadence, Locale
 from ops_schedule.reports.markdown import MAX_REPORT_CHARS, cut_lines, table
-from ops_schedule.reports.observability.analysis import McpRow, ReportData
 from ops_schedule.reports.observability.chart import xychart
+from ops_schedule.reports.observability.model import McpRow, ReportData
 from ops_schedule.reports.observability.proposals import MIN_SAMPLE
 from ops_schedule.reports.observability.text import (
     LABELS,
-    Locale,
     fmt_int,
     fmt_local,
     fmt_ms,
@@ -29,13 +28,12 @@ from ops_schedule.reports.observability.text import (
 )
 from ops_schedule.reports.observability.wording import alert_reasons, proposal_sentences
 
-Cadence = Literal["daily", "weekly"]
 MAX_MCP_ROWS = 60  # beyond this the table is cut; the JSON archive keeps every row
 EXAMPLE_CHARS = 160  # an example message longer than this is shortened in the table
 _ICON = {"OK": "🟢", "WARNING": "🟡", "CRITICAL": "🔴"}
 
 
-def summary_line(data: ReportData, *, cadence: Cadence, period: str) -> str:
+def report_summary_line(data: ReportData, *, cadence: Cadence, period: str) -> str:
     """One line for logs and the runner, e.g. ``daily 2026-11-26: 48,213 events, 97.1% ok, …``."""
     rate = data.totals.success_rate
     health = "no data" if rate is None else f"{fmt_percent(rate, '')} ok"

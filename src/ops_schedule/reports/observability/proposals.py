@@ -8,17 +8,17 @@ by MCP name. A healthy window yields none.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Literal
 
 from ops_schedule.config import ThresholdsConfig
+from ops_schedule.reports.observability.model import (
+    Deltas,
+    FailureRow,
+    McpRow,
+    Proposal,
+    WindowTotals,
+)
 
-if TYPE_CHECKING:  # metrics imports this module; the names are only needed for typing
-    from ops_schedule.reports.observability.analysis import Deltas, FailureRow, McpRow, Totals
-
-Severity = Literal["critical", "warning", "info"]
 MAX_PROPOSALS = 5
 MIN_SAMPLE = 20  # calls (or durations) below which rates and p95 prove nothing
 REGRESSION_FACTOR = 1.5  # p95 grew by half or more...
@@ -43,15 +43,6 @@ RULE_ORDER = (
     "malformedLines",
 )
 _SEVERITY_RANK = {"critical": 0, "warning": 1, "info": 2}
-
-
-@dataclass(frozen=True, slots=True)
-class Proposal:
-    kind: str  # one of RULE_ORDER
-    severity: Severity
-    mcp: str | None
-    facts: Mapping[str, float | int | str] = field(default_factory=dict)  # numbers the text quotes
-    weight: int = 0  # how much it concerns (calls, failures, trips); orders equal ranks
 
 
 def _iso_utc(instant: datetime) -> str:
@@ -98,7 +89,7 @@ def _mcp_rules(row: McpRow, thresholds: ThresholdsConfig) -> list[Proposal]:
 
 
 def _window_rules(
-    totals: Totals, deltas: Deltas, failures: tuple[FailureRow, ...]
+    totals: WindowTotals, deltas: Deltas, failures: tuple[FailureRow, ...]
 ) -> list[Proposal]:
     found = []
     facts: dict[str, float | int | str]
@@ -129,7 +120,7 @@ def _window_rules(
 
 
 def propose(
-    totals: Totals,
+    totals: WindowTotals,
     deltas: Deltas,
     rows: tuple[McpRow, ...],
     failures: tuple[FailureRow, ...],

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Literal
 from zoneinfo import ZoneInfo
 
-Locale = Literal["ja", "en"]
+from ops_schedule.config import Locale
 
 LABELS: Mapping[Locale, Mapping[str, str]] = {
     "en": {

@@ -5,14 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from ops_schedule.config import ThresholdsConfig
+from ops_schedule.config import Locale, ThresholdsConfig
 from ops_schedule.reports.markdown import inline
-from ops_schedule.reports.observability.analysis import ReportData
-from ops_schedule.reports.observability.proposals import Proposal
+from ops_schedule.reports.observability.model import Proposal, ReportData
 from ops_schedule.reports.observability.text import (
     LABELS,
     PROPOSALS,
-    Locale,
     fmt_int,
     fmt_local,
     fmt_ms,
