@@ -1,17 +1,16 @@
 """Small fake jobs and configs for the state, runner and process tests.
 
 Child processes import this module by name (they start from a fork server, not from a fork
-of the test), so everything a child runs lives here at module level and registers its own job
+of the test), so everything a child runs lives here at module level and builds its own job
 in the child.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -45,23 +44,13 @@ def make_config(state_root: Path, **jobs: dict[str, Any]) -> Any:
     return parse_config(raw_config(state_root, **jobs), environ={})
 
 
-@contextlib.contextmanager
-def saved_registry() -> Iterator[None]:
-    """Load the built-in jobs first (so they cannot replace a fake later), then restore the
-    registry as it was when the block ends."""
-    from ops_schedule.reports import jobs
-
-    jobs.available()
-    before = dict(jobs._REGISTRY)
-    try:
-        yield
-    finally:
-        jobs._REGISTRY.clear()
-        jobs._REGISTRY.update(before)
+def jobs_of(*fakes: Any) -> dict[str, Any]:
+    """The jobs mapping a runner is handed: each fake under its own name."""
+    return {fake.name: fake for fake in fakes}
 
 
 def report(name: str, period_key: str, summary: str = "all fine") -> Any:
-    from ops_schedule.reports.jobs import Report
+    from ops_schedule.reports.base import Report
 
     return Report(name, period_key, f"{name} {period_key}: {summary}", "# report\n", {"n": 1})
 
@@ -98,7 +87,7 @@ class ScriptedJob:
     on_build: Callable[[Any], None] | None = None
 
     def build(self, ctx: Any) -> Any:
-        from ops_schedule.reports.jobs import Skipped
+        from ops_schedule.reports.base import Skipped
 
         self.contexts.append(ctx)
         if self.on_build is not None:
@@ -147,18 +136,17 @@ def read_state(state_root: Path) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- child processes
-# Each runs in a process of its own: it registers its own job, then does its part.
+# Each runs in a process of its own: it builds its own job, then does its part.
 
 
 def child_runs_at_once(
     state_root: Path, mode: str, now: datetime, barrier: Any, result: Path
 ) -> None:
     """Wait for the others, then ``tick`` (``run``) or ``run_now`` (``run --now``) once."""
-    from ops_schedule.reports.jobs import register
     from ops_schedule.scheduling.runner import NotRun, Runner
 
-    register(CountingJob(DAILY, state_root / "executions.log"))
-    runner = Runner(make_config(state_root), clock=lambda: now)
+    job = CountingJob(DAILY, state_root / "executions.log")
+    runner = Runner(make_config(state_root), jobs=jobs_of(job), clock=lambda: now)
     barrier.wait(WAIT_SECONDS)
     outcomes = runner.tick(now) if mode == "tick" else runner.run_now(now, [DAILY])
     statuses = ["not-run" if isinstance(o, NotRun) else o.status for o in outcomes]
@@ -167,11 +155,10 @@ def child_runs_at_once(
 
 def child_ticks_through_periods(state_root: Path, instants: list[datetime], barrier: Any) -> None:
     """Tick once in each period, all processes together, one period after another."""
-    from ops_schedule.reports.jobs import register
     from ops_schedule.scheduling.runner import Runner
 
-    register(CountingJob(DAILY, state_root / "executions.log"))
-    runner = Runner(make_config(state_root))
+    job = CountingJob(DAILY, state_root / "executions.log")
+    runner = Runner(make_config(state_root), jobs=jobs_of(job))
     for now in instants:
         barrier.wait(WAIT_SECONDS)
         runner.clock = lambda now=now: now
@@ -181,11 +168,10 @@ def child_ticks_through_periods(state_root: Path, instants: list[datetime], barr
 
 def child_blocks_in_job(state_root: Path, now: datetime) -> None:
     """Tick at ``now`` with a job that blocks mid-run (until the parent kills this process)."""
-    from ops_schedule.reports.jobs import register
     from ops_schedule.scheduling.runner import Runner
 
-    register(BlockingJob(DAILY, state_root / "job-started"))
-    Runner(make_config(state_root), clock=lambda: now).tick(now)
+    job = BlockingJob(DAILY, state_root / "job-started")
+    Runner(make_config(state_root), jobs=jobs_of(job), clock=lambda: now).tick(now)
 
 
 def child_saves_in_a_loop(state_dir: Path, ready: Path, now: datetime) -> None:

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,17 +10,10 @@ import pytest
 from ops_schedule.cli import main as cli
 from ops_schedule.cli.commands import run as run_command
 from ops_schedule.cli.commands import status as status_command
-from ops_schedule.reports.jobs import register
 from ops_schedule.scheduling.runner import Runner
-from runner_fakes import DAILY, INSTANT, ScriptedJob, raw_config, saved_registry
+from runner_fakes import DAILY, INSTANT, ScriptedJob, jobs_of, raw_config
 
 NOW = (INSTANT + timedelta(minutes=5)).astimezone(UTC)  # 2026-11-26 09:05 in Tokyo
-
-
-@pytest.fixture(autouse=True)
-def _registry() -> Iterator[None]:
-    with saved_registry():
-        yield
 
 
 class Cli:
@@ -32,7 +24,12 @@ class Cli:
         self.config = tmp_path / "ops-schedule.json"
         self.config.write_text(json.dumps(raw_config(tmp_path)), encoding="utf-8")
         self.monkeypatch = monkeypatch
+        self.jobs: dict[str, ScriptedJob] = {}
         self.at(NOW)
+
+    def use(self, job: ScriptedJob) -> None:
+        """Run ``job`` under its name instead of the real one."""
+        self.jobs.update(jobs_of(job))
 
     def at(self, now: datetime) -> None:
         self.monkeypatch.setattr(run_command, "utc_now", lambda: now)
@@ -43,7 +40,7 @@ class Cli:
 
     def __call__(self, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
         with pytest.raises(SystemExit) as exited:
-            cli.main(["--config", str(self.config), *args])
+            cli.main(["--config", str(self.config), *args], jobs=self.jobs)
         out, err = capsys.readouterr()
         code = exited.value.code
         assert isinstance(code, int)
@@ -56,14 +53,14 @@ def ops(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
 
 
 def test_run_with_nothing_due_says_so_and_exits_0(ops: Cli, capsys: pytest.CaptureFixture[str]):
-    register(ScriptedJob(DAILY))
+    ops.use(ScriptedJob(DAILY))
     ops.at(NOW - timedelta(hours=1))
 
     assert ops(capsys, "run") == (0, "nothing due\n", "")
 
 
 def test_run_runs_the_due_job_and_prints_the_outcome(ops: Cli, capsys: pytest.CaptureFixture[str]):
-    register(ScriptedJob(DAILY))
+    ops.use(ScriptedJob(DAILY))
 
     code, out, _ = ops(capsys, "run")
 
@@ -81,7 +78,7 @@ def test_run_runs_the_due_job_and_prints_the_outcome(ops: Cli, capsys: pytest.Ca
 def test_run_now_runs_the_named_job_and_prints_the_outcome(
     ops: Cli, capsys: pytest.CaptureFixture[str]
 ):
-    register(ScriptedJob(DAILY))
+    ops.use(ScriptedJob(DAILY))
     ops.at(NOW - timedelta(hours=2))  # before the period's instant
 
     code, out, _ = ops(capsys, "run", "--now", DAILY)
@@ -93,7 +90,7 @@ def test_run_now_runs_the_named_job_and_prints_the_outcome(
 def test_run_now_on_a_done_period_says_why_it_did_not_run(
     ops: Cli, capsys: pytest.CaptureFixture[str]
 ):
-    register(ScriptedJob(DAILY))
+    ops.use(ScriptedJob(DAILY))
     ops(capsys, "run")
 
     code, out, _ = ops(capsys, "run", "--now", DAILY)
@@ -105,7 +102,7 @@ def test_run_now_on_a_done_period_says_why_it_did_not_run(
 
 
 def test_run_exits_1_when_the_job_fails(ops: Cli, capsys: pytest.CaptureFixture[str]):
-    register(ScriptedJob(DAILY, [RuntimeError("the events file is missing")]))
+    ops.use(ScriptedJob(DAILY, [RuntimeError("the events file is missing")]))
 
     code, out, _ = ops(capsys, "run", "--now", DAILY)
 
@@ -125,7 +122,7 @@ def test_run_now_with_an_unknown_job_is_a_usage_error(ops: Cli, capsys: pytest.C
 
 
 def test_status_shows_a_row_per_job(ops: Cli, capsys: pytest.CaptureFixture[str]):
-    register(ScriptedJob(DAILY))
+    ops.use(ScriptedJob(DAILY))
     ops(capsys, "run")
 
     code, out, err = ops(capsys, "status")
@@ -154,7 +151,7 @@ def test_status_shows_a_row_per_job(ops: Cli, capsys: pytest.CaptureFixture[str]
 
 
 def test_status_flags_a_job_that_failed_three_times(ops: Cli, capsys: pytest.CaptureFixture[str]):
-    register(ScriptedJob(DAILY, [RuntimeError("no data")] * 3))
+    ops.use(ScriptedJob(DAILY, [RuntimeError("no data")] * 3))
     for minutes in (0, 1, 3):
         ops.at(NOW + timedelta(minutes=minutes))
         assert ops(capsys, "run")[0] == 1
@@ -166,7 +163,7 @@ def test_status_flags_a_job_that_failed_three_times(ops: Cli, capsys: pytest.Cap
 
 
 def test_status_json_has_the_documented_keys(ops: Cli, capsys: pytest.CaptureFixture[str]):
-    register(ScriptedJob(DAILY))
+    ops.use(ScriptedJob(DAILY))
     ops(capsys, "run")
 
     code, out, _ = ops(capsys, "status", "--json")
@@ -198,7 +195,7 @@ def test_status_json_has_the_documented_keys(ops: Cli, capsys: pytest.CaptureFix
 def test_run_with_an_unusable_state_directory_is_one_error_line_and_exit_1(
     ops: Cli, capsys: pytest.CaptureFixture[str]
 ):
-    register(ScriptedJob(DAILY))
+    ops.use(ScriptedJob(DAILY))
     (ops.root / "occupied").write_text("", encoding="utf-8")
     document = raw_config(ops.root / "occupied")
     ops.config.write_text(json.dumps(document), encoding="utf-8")

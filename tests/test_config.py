@@ -435,7 +435,6 @@ def test_an_empty_document_gives_the_documented_defaults():
     assert config.enabled is False
     assert config.timezone == "Asia/Tokyo"
     assert config.state_dir == Path("logs/schedule-state")
-    assert config.state_file == Path("logs/schedule-state/schedule-state.json")
     assert config.dashboard_issue is None
     assert config.redaction.patterns == ()
     assert config.redaction.placeholder == "[REDACTED]"

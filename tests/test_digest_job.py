@@ -9,8 +9,9 @@ import jsonschema
 from ops_schedule.config import parse_config
 from ops_schedule.publishing.publish import publish
 from ops_schedule.redaction import build_redactor
+from ops_schedule.reports.base import JobContext, Report, Skipped
 from ops_schedule.reports.digest.job import WeeklyImprovementDigest
-from ops_schedule.reports.jobs import JobContext, Report, Skipped, get_job
+from ops_schedule.reports.jobs import JOBS
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((ROOT / "schemas/digest.schema.json").read_text(encoding="utf-8"))
@@ -42,8 +43,15 @@ def config(**raw: object):
 
 
 def context(now: datetime = NOW, **raw: object) -> JobContext:
+    cfg = config(**raw)
+    redactor = build_redactor(cfg.redaction.patterns, cfg.redaction.placeholder)
     return JobContext(
-        job=JOB, period_key="2026-W48", window_end=WINDOW_END, now=now, config=config(**raw)
+        job=JOB,
+        period_key="2026-W48",
+        window_end=WINDOW_END,
+        now=now,
+        config=cfg,
+        redactor=redactor,
     )
 
 
@@ -52,18 +60,18 @@ def write_state(*lines: str) -> None:
 
 
 def build(now: datetime = NOW, **raw: object) -> Report:
-    result = get_job(JOB).build(context(now, **raw))
+    result = JOBS[JOB].build(context(now, **raw))
     assert isinstance(result, Report)
     return result
 
 
-def test_the_job_is_registered_under_its_name():
-    assert isinstance(get_job(JOB), WeeklyImprovementDigest)
-    assert get_job(JOB).name == JOB
+def test_the_job_ships_under_its_name():
+    assert isinstance(JOBS[JOB], WeeklyImprovementDigest)
+    assert JOBS[JOB].name == JOB
 
 
 def test_a_missing_incident_file_skips_the_run_and_says_where_it_looked():
-    result = get_job(JOB).build(context())
+    result = JOBS[JOB].build(context())
     assert result == Skipped(f"incident data not found at {Path('state.jsonl')}")
 
 

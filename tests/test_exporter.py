@@ -14,8 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from ops_schedule.config import JOB_NAMES, parse_config
 from ops_schedule.errors import JobError
-from ops_schedule.reports.jobs import JobContext, Skipped
-from ops_schedule.scheduling import runner
+from ops_schedule.reports.base import JobContext, Skipped
 from ops_schedule.service.loop import default_runtime, run_loop
 from ops_schedule.service.prometheus import Metrics, serve_metrics
 
@@ -47,7 +46,6 @@ def scrape(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 def test_the_metrics_endpoint_serves_runs_times_and_failures_after_a_real_tick(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    monkeypatch.setattr(runner, "get_job", FakeJob)
     config = parse_config(
         {
             "enabled": True,
@@ -65,7 +63,7 @@ def test_the_metrics_endpoint_serves_runs_times_and_failures_after_a_real_tick(
         lambda: config,
         clock=lambda: NOW,
         stop=threading.Event(),
-        runtime=default_runtime(lambda: NOW),
+        runtime=default_runtime(lambda: NOW, {name: FakeJob(name) for name in JOB_NAMES}),
         waiter=lambda _timeout: False,
         metrics=metrics,
         max_ticks=1,

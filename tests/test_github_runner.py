@@ -19,8 +19,7 @@ from pathlib import Path
 import pytest
 
 from ops_schedule.config import parse_config
-from ops_schedule.reports import jobs
-from ops_schedule.reports.jobs import JobContext, Report
+from ops_schedule.reports.base import JobContext, Report
 from ops_schedule.scheduling.runner import Runner, RunOutcome
 
 pytestmark = pytest.mark.usefixtures("no_backoff")
@@ -44,10 +43,7 @@ class FixedReport:
         )
 
 
-@pytest.fixture
-def fixed_job(monkeypatch: pytest.MonkeyPatch) -> None:
-    jobs.available()  # built-in jobs register first, so the stand-in wins
-    monkeypatch.setitem(jobs._REGISTRY, JOB, FixedReport())
+JOBS = {JOB: FixedReport()}
 
 
 def config_document(fake) -> dict:
@@ -63,7 +59,7 @@ def config_document(fake) -> dict:
 
 def runner_for(fake, token: str) -> Runner:
     config = parse_config(config_document(fake), environ={})
-    return Runner(config, clock=lambda: NOW, environ={"GITHUB_TOKEN": token})
+    return Runner(config, jobs=JOBS, clock=lambda: NOW, environ={"GITHUB_TOKEN": token})
 
 
 def state_of(job: str = JOB) -> dict:
@@ -74,7 +70,6 @@ def state_of(job: str = JOB) -> dict:
 # --------------------------------------------------------------------------- in process
 
 
-@pytest.mark.usefixtures("fixed_job")
 def test_a_run_posts_once_and_records_the_comment_url(fake_github, github_token):
     [outcome] = runner_for(fake_github, github_token).run_now(NOW, [JOB])
 
@@ -85,7 +80,6 @@ def test_a_run_posts_once_and_records_the_comment_url(fake_github, github_token)
     assert state_of()["lastCommentUrl"] == comment["html_url"]
 
 
-@pytest.mark.usefixtures("fixed_job")
 def test_a_deleted_state_file_does_not_lead_to_a_second_comment(fake_github, github_token):
     runner_for(fake_github, github_token).run_now(NOW, [JOB])
     shutil.rmtree("state")
@@ -98,7 +92,6 @@ def test_a_deleted_state_file_does_not_lead_to_a_second_comment(fake_github, git
     assert outcome.comment_url == fake_github.comments[0]["html_url"]
 
 
-@pytest.mark.usefixtures("fixed_job")
 def test_a_permanent_failure_fails_the_run_keeps_the_archive_and_says_what_to_do(
     fake_github, github_token
 ):
@@ -116,11 +109,10 @@ def test_a_permanent_failure_fails_the_run_keeps_the_archive_and_says_what_to_do
     assert "dashboardIssue" in state_of()["lastError"]
 
 
-@pytest.mark.usefixtures("fixed_job")
 def test_a_missing_token_fails_the_job_before_any_work(fake_github, github_token):
     config = parse_config(config_document(fake_github), environ={})
 
-    [outcome] = Runner(config, clock=lambda: NOW, environ={}).run_now(NOW, [JOB])
+    [outcome] = Runner(config, jobs=JOBS, clock=lambda: NOW, environ={}).run_now(NOW, [JOB])
 
     assert isinstance(outcome, RunOutcome)
     assert outcome.status == "fail"
@@ -130,7 +122,6 @@ def test_a_missing_token_fails_the_job_before_any_work(fake_github, github_token
     assert not Path("reports").exists()
 
 
-@pytest.mark.usefixtures("fixed_job")
 def test_the_token_reaches_neither_state_nor_archive_nor_outcome(fake_github, github_token):
     fake_github.fail_next("401")
     [failed] = runner_for(fake_github, github_token).run_now(NOW, [JOB])
@@ -149,9 +140,8 @@ SCRIPT = textwrap.dedent(
     import signal
     import sys
 
-    from ops_schedule.reports import jobs
     from ops_schedule.cli.main import main
-    from ops_schedule.reports.jobs import Report
+    from ops_schedule.reports.base import Report
     from ops_schedule.publishing.sinks import github
 
 
@@ -167,9 +157,6 @@ SCRIPT = textwrap.dedent(
             )
 
 
-    jobs.available()
-    jobs.register(FixedReport())
-
     if sys.argv[1] == "kill-after-post":
         post = github.GitHubSink.post
 
@@ -180,7 +167,10 @@ SCRIPT = textwrap.dedent(
 
         github.GitHubSink.post = post_then_die
 
-    main(["--config", "ops-schedule.json", "run", "--now", "daily_observability_report"])
+    main(
+        ["--config", "ops-schedule.json", "run", "--now", "daily_observability_report"],
+        jobs={"daily_observability_report": FixedReport()},
+    )
     """
 )
 

@@ -8,7 +8,8 @@ import pytest
 
 from ops_schedule.config import parse_config
 from ops_schedule.errors import SinkError
-from ops_schedule.publishing.sinks.github import GitHubSink, build_sink, posting_problems
+from ops_schedule.publishing.sinks.github import GitHubSink, build_sink
+from ops_schedule.publishing.sinks.github_setup import posting_problems
 
 JOB = "daily_observability_report"
 

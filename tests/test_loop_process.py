@@ -23,8 +23,7 @@ DAILY = "daily_observability_report"
 SLOW_LOOP = """
 import sys, time
 from pathlib import Path
-from ops_schedule.reports import jobs
-from ops_schedule.reports.jobs import Skipped
+from ops_schedule.reports.base import Skipped
 
 class SlowJob:
     name = "daily_observability_report"
@@ -34,10 +33,11 @@ class SlowJob:
         Path("job-finished").write_text(ctx.period_key)
         return Skipped("slow job done")
 
-jobs.available()
-jobs.register(SlowJob())
 from ops_schedule.cli.main import main
-main(["--config", "ops-schedule.json", "loop", "--interval", "60"])
+main(
+    ["--config", "ops-schedule.json", "loop", "--interval", "60"],
+    jobs={"daily_observability_report": SlowJob()},
+)
 """
 
 

@@ -20,7 +20,8 @@ from ops_schedule.config import parse_config
 from ops_schedule.demo import write_event_log
 from ops_schedule.publishing.publish import publish
 from ops_schedule.redaction import build_redactor
-from ops_schedule.reports.jobs import JobContext, Report, get_job
+from ops_schedule.reports.base import JobContext, Report
+from ops_schedule.reports.jobs import JOBS
 
 LOG_END = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)
 WINDOW_END = LOG_END - timedelta(hours=12)  # inside the log, so both windows are full
@@ -159,7 +160,9 @@ def expected(con: sqlite3.Connection, start: datetime, end: datetime) -> dict[st
 
 def run_job(name: str, log: Path, period: str) -> Report:
     config = parse_config({"sources": {"events": str(log)}, "locale": "en"}, {})
-    result = get_job(name).build(JobContext(name, period, WINDOW_END, WINDOW_END, config))
+    redactor = build_redactor(config.redaction.patterns, config.redaction.placeholder)
+    ctx = JobContext(name, period, WINDOW_END, WINDOW_END, config, redactor)
+    result = JOBS[name].build(ctx)
     assert isinstance(result, Report)
     return result
 

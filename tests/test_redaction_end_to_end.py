@@ -29,9 +29,10 @@ from ops_schedule.cli.main import cli
 from ops_schedule.cli.output import use_redactor
 from ops_schedule.config import parse_config
 from ops_schedule.errors import JobError
-from ops_schedule.reports.jobs import Report, register
+from ops_schedule.reports.base import Report
+from ops_schedule.reports.jobs import JOBS
 from ops_schedule.scheduling.runner import Runner
-from runner_fakes import DAILY, INSTANT, WEEKLY, raw_config, read_state, saved_registry
+from runner_fakes import DAILY, INSTANT, WEEKLY, raw_config, read_state
 
 SAMPLES: dict[str, Sample] = {
     name: SAMPLERS[name](random.Random(f"end-to-end/{name}")) for name in sorted(SAMPLERS)
@@ -80,11 +81,10 @@ class LeakyFailingJob:
 
 @pytest.fixture
 def clean_process_state() -> Iterator[None]:
-    """Restore the job registry, the root logger and the process-wide redactor afterwards."""
+    """Restore the root logger and the process-wide redactor afterwards."""
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
-    with saved_registry():
-        yield
+    yield
     use_redactor(None)
     root.handlers[:] = handlers
     root.setLevel(level)
@@ -112,9 +112,11 @@ def test_no_secret_of_any_format_reaches_any_output(
     config_path = tmp_path / "ops-schedule.json"
     config_path.write_text(json.dumps(raw), encoding="utf-8")
     config = parse_config(raw, environ={})
-    register(LeakyFailingJob(WEEKLY))
     clock = [DAYS[0]]
-    runner = Runner(config, clock=lambda: clock[0], environ={"GITHUB_TOKEN": github_token})
+    jobs = {**JOBS, WEEKLY: LeakyFailingJob(WEEKLY)}
+    runner = Runner(
+        config, jobs=jobs, clock=lambda: clock[0], environ={"GITHUB_TOKEN": github_token}
+    )
     setup_logging("json", lambda: runner.redactor, level=logging.DEBUG)
 
     statuses = []

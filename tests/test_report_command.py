@@ -12,8 +12,9 @@ from click.testing import CliRunner
 
 from ops_schedule.cli.commands.report import parse_at, window_period_key
 from ops_schedule.cli.main import cli
-from ops_schedule.reports.jobs import JobContext, Skipped
-from ops_schedule.reports.observability.job import DAILY, WEEKLY
+from ops_schedule.reports.base import JobContext, Skipped
+from ops_schedule.reports.jobs import JOBS
+from ops_schedule.reports.observability.job import ObservabilityReportJob
 from ops_schedule.reports.observability.stats import FailureStats, McpStats, WindowStats
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -45,22 +46,26 @@ class FakeReader:
             out.append(stats)
         return out
 
+    def invoke(self, *args: str) -> tuple[int, str]:
+        """``ops-schedule ARGS`` with the observability jobs reading through this fake."""
+        jobs = {**JOBS}
+        for name in ("daily_observability_report", "weekly_observability_report"):
+            jobs[name] = ObservabilityReportJob(name, collect=self)
+        return invoke(*args, jobs=jobs)
+
 
 @pytest.fixture
-def reader(monkeypatch: pytest.MonkeyPatch) -> FakeReader:
-    fake = FakeReader()
-    monkeypatch.setattr(DAILY, "collect", fake)
-    monkeypatch.setattr(WEEKLY, "collect", fake)
-    return fake
+def reader() -> FakeReader:
+    return FakeReader()
 
 
-def invoke(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, list(args))
+def invoke(*args: str, jobs: dict[str, object] | None = None) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args), obj=jobs)
     return result.exit_code, result.output
 
 
 def test_a_local_time_without_offset_is_read_in_the_configured_zone(reader):
-    code, output = invoke("report", "daily", "--at", "2026-11-26T09:00", "--format", "json")
+    code, output = reader.invoke("report", "daily", "--at", "2026-11-26T09:00", "--format", "json")
     assert code == 0, output
     document = json.loads(output)
     assert document["period"] == "2026-11-26"  # the period whose 09:00 run reports this window
@@ -75,7 +80,9 @@ def test_a_local_time_without_offset_is_read_in_the_configured_zone(reader):
 
 
 def test_an_offset_time_is_taken_as_is_and_a_weekly_window_is_seven_days(reader):
-    code, output = invoke("report", "weekly", "--at", "2026-11-23T00:10:00Z", "--format", "json")
+    code, output = reader.invoke(
+        "report", "weekly", "--at", "2026-11-23T00:10:00Z", "--format", "json"
+    )
     assert code == 0, output
     document = json.loads(output)
     assert document["window"] == {"start": "2026-11-16T00:10:00Z", "end": "2026-11-23T00:10:00Z"}
@@ -84,7 +91,7 @@ def test_an_offset_time_is_taken_as_is_and_a_weekly_window_is_seven_days(reader)
 
 
 def test_markdown_output_is_redacted(reader):
-    code, output = invoke("report", "daily", "--at", "2026-11-26T09:00+09:00")
+    code, output = reader.invoke("report", "daily", "--at", "2026-11-26T09:00+09:00")
     assert code == 0, output
     assert "token [REDACTED] rejected" in output
     assert "gh" + "p_" not in output
@@ -93,14 +100,16 @@ def test_markdown_output_is_redacted(reader):
 
 def test_out_writes_the_file_and_says_so(reader, tmp_path):
     target = tmp_path / "r" / "daily.md"
-    code, output = invoke("report", "daily", "--at", "2026-11-26T09:00", "--out", str(target))
+    code, output = reader.invoke(
+        "report", "daily", "--at", "2026-11-26T09:00", "--out", str(target)
+    )
     assert code == 0, output
     assert output.startswith(f"wrote {target} (daily 2026-11-26: 10 events, 90.0% ok")
     assert target.read_text(encoding="utf-8").startswith("## 日次")
 
 
 def test_the_report_never_touches_state_or_the_archive(reader, tmp_path):
-    invoke("report", "daily", "--at", "2026-11-26T09:00")
+    reader.invoke("report", "daily", "--at", "2026-11-26T09:00")
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
@@ -136,12 +145,8 @@ class SkippingDigest:
 
 
 def test_digest_maps_to_the_weekly_digest_job_and_a_skip_prints_its_reason(monkeypatch):
-    import ops_schedule.reports.jobs
-
     fake = SkippingDigest()
-    ops_schedule.reports.jobs.available()  # load the built-ins first, so the fake is not replaced
-    monkeypatch.setitem(ops_schedule.reports.jobs._REGISTRY, fake.name, fake)
-    code, output = invoke("report", "digest", "--at", "2026-11-23T09:20")
+    code, output = invoke("report", "digest", "--at", "2026-11-23T09:20", jobs={fake.name: fake})
     assert code == 0, output
     assert output == (
         "weekly_improvement_digest 2026-W48: skipped: "

@@ -3,15 +3,10 @@ from __future__ import annotations
 import json
 import secrets
 import string
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from ops_schedule.reports import jobs
-from ops_schedule.reports.jobs import register
 from ops_schedule.scheduling.rules import PeriodState
 from ops_schedule.scheduling.runner import NotRun, Runner, RunOutcome
 from ops_schedule.scheduling.status import JobStatus, job_statuses
@@ -20,19 +15,13 @@ from runner_fakes import (
     DAILY,
     INSTANT,
     ScriptedJob,
+    jobs_of,
     make_config,
     read_state,
     report,
-    saved_registry,
 )
 
 MINUTE = timedelta(minutes=1)
-
-
-@pytest.fixture(autouse=True)
-def _registry() -> Iterator[None]:
-    with saved_registry():
-        yield
 
 
 class Clock:
@@ -49,10 +38,9 @@ class Harness:
     def __init__(self, tmp_path: Path, job: ScriptedJob) -> None:
         self.config = make_config(tmp_path)
         self.clock = Clock(INSTANT)
-        self.runner = Runner(self.config, clock=self.clock)
+        self.runner = Runner(self.config, jobs=jobs_of(job), clock=self.clock)
         self.job = job
         self.root = tmp_path
-        register(job)
 
     def tick(self, now: datetime) -> list[RunOutcome]:
         self.clock.now = now
@@ -221,19 +209,6 @@ def test_a_report_summary_is_redacted_in_the_outcome_and_the_state(tmp_path: Pat
     assert token not in Path(outcome.archived[0]).read_text(encoding="utf-8")
 
 
-def test_an_enabled_job_missing_from_the_registry_fails_with_a_clear_message(tmp_path: Path):
-    h = harness(tmp_path)
-    del jobs._REGISTRY[DAILY]
-
-    [outcome] = h.tick(INSTANT)
-
-    assert outcome.status == "fail"
-    assert outcome.error is not None
-    assert f"job {DAILY!r} is not available" in outcome.error
-    assert "disable it in the config" in outcome.error
-    assert h.record()["lastError"] == outcome.error
-
-
 def test_a_skipped_job_records_skipped_and_its_period_counts_as_done(tmp_path: Path):
     h = harness(tmp_path, "skip")
 
@@ -338,3 +313,11 @@ def test_a_runner_down_for_several_periods_runs_at_most_once_when_back(tmp_path:
 
     assert [o.period_key for o in outcomes] == ["2026-11-30"]
     assert h.record()["runCount"] == 1
+
+
+def test_every_job_the_config_knows_ships_with_this_version():
+    from ops_schedule.config import JOB_NAMES
+    from ops_schedule.reports.jobs import JOBS
+
+    assert list(JOBS) == list(JOB_NAMES)
+    assert all(JOBS[name].name == name for name in JOB_NAMES)

@@ -321,8 +321,7 @@ def test_each_tick_feeds_the_metrics(tmp_path):
 def test_with_the_real_runner_a_job_starts_exactly_at_its_scheduled_instant(tmp_path, monkeypatch):
     from zoneinfo import ZoneInfo
 
-    from ops_schedule.reports.jobs import JobContext, Skipped
-    from ops_schedule.scheduling import runner
+    from ops_schedule.reports.base import JobContext, Skipped
     from ops_schedule.service.loop import default_runtime
 
     started: list[datetime] = []
@@ -334,7 +333,6 @@ def test_with_the_real_runner_a_job_starts_exactly_at_its_scheduled_instant(tmp_
             started.append(ctx.now)
             return Skipped("nothing to report")
 
-    monkeypatch.setattr(runner, "get_job", lambda _name: RecordingJob())
     config = parse_config(
         {
             "enabled": True,
@@ -351,7 +349,7 @@ def test_with_the_real_runner_a_job_starts_exactly_at_its_scheduled_instant(tmp_
         lambda: config,
         clock=world.clock,
         stop=world.stop,
-        runtime=default_runtime(world.clock),
+        runtime=default_runtime(world.clock, {DAILY: RecordingJob()}),
         waiter=world.wait,
         max_ticks=4,
     )

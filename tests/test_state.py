@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 
 from ops_schedule.errors import StateError
-from ops_schedule.reports.jobs import register
 from ops_schedule.scheduling.runner import Runner
 from ops_schedule.store.file import DONE_PERIODS_KEPT, JobRecord, JsonStateStore, Running, State
-from runner_fakes import DAILY, INSTANT, TOKYO, CountingJob, executions, make_config, saved_registry
+from runner_fakes import DAILY, INSTANT, TOKYO, CountingJob, executions, jobs_of, make_config
 
 NOW = datetime(2026, 11, 26, 0, 5, 30, 123456, tzinfo=UTC)
 ASIDE = "schedule-state.json.corrupt-20261126T000530123456Z"
@@ -323,12 +322,11 @@ def test_the_runner_treats_the_period_of_a_seed_era_ok_run_as_done(tmp_path: Pat
     store = JsonStateStore(config.state_dir)
     write_state(store, SEED_STATE)
     log = tmp_path / "executions.log"
-    with saved_registry():
-        register(CountingJob(DAILY, log))
-        later_that_day = INSTANT + timedelta(hours=2)
-        assert Runner(config, clock=lambda: later_that_day).tick(later_that_day) == []
-        next_day = INSTANT + timedelta(days=1, minutes=1)
-        [outcome] = Runner(config, clock=lambda: next_day).tick(next_day)
+    jobs = jobs_of(CountingJob(DAILY, log))
+    later_that_day = INSTANT + timedelta(hours=2)
+    assert Runner(config, jobs=jobs, clock=lambda: later_that_day).tick(later_that_day) == []
+    next_day = INSTANT + timedelta(days=1, minutes=1)
+    [outcome] = Runner(config, jobs=jobs, clock=lambda: next_day).tick(next_day)
 
     assert outcome.period_key == "2026-11-27"
     assert executions(log) == ["2026-11-27"]

@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 
-from ops_schedule.reports.jobs import register
 from ops_schedule.scheduling.rules import PeriodState
 from ops_schedule.scheduling.runner import Runner
 from ops_schedule.scheduling.status import job_statuses
@@ -33,9 +32,9 @@ from runner_fakes import (
     child_saves_in_a_loop,
     child_ticks_through_periods,
     executions,
+    jobs_of,
     make_config,
     read_state,
-    saved_registry,
     wait_for,
 )
 
@@ -48,12 +47,6 @@ CHILDREN.set_forkserver_preload(
     ["runner_fakes", "ops_schedule.scheduling.runner", "ops_schedule.store.file"]
 )
 PROCESSES = 8
-
-
-@pytest.fixture(autouse=True)
-def _registry() -> Iterator[None]:
-    with saved_registry():
-        yield
 
 
 class Children:
@@ -178,7 +171,8 @@ def test_status_shows_a_killed_run_as_interrupted_not_running(tmp_path: Path, ch
 
 
 def test_a_live_process_marker_counts_as_alive_and_a_dead_one_does_not(children: Children):
-    from ops_schedule.store.file import Running, this_process
+    from ops_schedule.processes import this_process
+    from ops_schedule.store.file import Running
 
     pid, host = this_process()
     assert process_alive(Running("2026-11-26", STARTED, pid, host))
@@ -201,9 +195,9 @@ def test_the_next_tick_after_the_backoff_records_the_killed_attempt_and_retries_
             seen_at_build.append(store.load(ctx.now).job(DAILY).to_json())
             return super().build(ctx)
 
-    register(RecordingJob(DAILY, log))
     now = STARTED + timedelta(minutes=1)  # the backoff after one failure
-    runner = Runner(make_config(tmp_path), clock=lambda: now)
+    jobs = jobs_of(RecordingJob(DAILY, log))
+    runner = Runner(make_config(tmp_path), jobs=jobs, clock=lambda: now)
 
     [outcome] = runner.tick(now)
     assert runner.tick(now + timedelta(minutes=5)) == []
@@ -228,11 +222,10 @@ def test_a_tick_within_the_backoff_records_the_killed_attempt_but_does_not_retry
 ):
     kill_a_process_mid_run(tmp_path, children)
     log = tmp_path / "executions.log"
-    register(CountingJob(DAILY, log))
     config = make_config(tmp_path)
     now = STARTED + timedelta(seconds=59)
 
-    assert Runner(config, clock=lambda: now).tick(now) == []
+    assert Runner(config, jobs=jobs_of(CountingJob(DAILY, log)), clock=lambda: now).tick(now) == []
 
     assert executions(log) == []
     record = read_state(tmp_path)["jobs"][DAILY]

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ops_schedule.cli.output import current_redactor, use_redactor
 from ops_schedule.config import Config, load_config
 from ops_schedule.redaction import Redactor, build_redactor
+
+if TYPE_CHECKING:
+    from ops_schedule.reports.base import Job
 
 EXIT_OK, EXIT_JOB_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -23,6 +26,7 @@ class AppContext:
     config_path: Path | None
     log_format: str
     quiet: bool
+    job_catalogue: Mapping[str, Job] | None = None  # None: the jobs this version ships
     _config: Config | None = field(default=None, repr=False)
     _redactor: Redactor | None = field(default=None, repr=False)
 
@@ -41,6 +45,16 @@ class AppContext:
         # From here on stdout, stderr, log lines and error lines use the configured one.
         use_redactor(self._redactor)
         return config
+
+    @property
+    def jobs(self) -> Mapping[str, Job]:
+        if self.job_catalogue is None:
+            # Imported on first use: commands that run no job (status, validate) skip the
+            # report modules at start-up.
+            from ops_schedule.reports.jobs import JOBS
+
+            self.job_catalogue = JOBS
+        return self.job_catalogue
 
     @property
     def redactor(self) -> Redactor:

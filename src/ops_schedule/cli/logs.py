@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from ops_schedule.redaction import Redactor
+from ops_schedule.timefmt import utc_iso
 
 LogFormat = Literal["text", "json"]
 
@@ -34,7 +35,7 @@ _CHATTY_LIBRARIES = ("httpx", "httpcore")
 
 def _timestamp(record: logging.LogRecord) -> str:
     moment = datetime.fromtimestamp(record.created, tz=UTC)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return utc_iso(moment, "milliseconds")
 
 
 class RedactingFormatter(logging.Formatter):

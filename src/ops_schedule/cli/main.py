@@ -6,8 +6,9 @@ import json
 import os
 import sys
 import traceback
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal, NoReturn
+from typing import TYPE_CHECKING, Literal, NoReturn
 
 import click
 
@@ -32,7 +33,10 @@ from ops_schedule.config import (
     json_schema,
 )
 from ops_schedule.errors import ConfigError, OpsScheduleError
-from ops_schedule.publishing.sinks.github import posting_problems
+from ops_schedule.publishing.sinks.github_setup import posting_problems
+
+if TYPE_CHECKING:
+    from ops_schedule.reports.base import Job
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -72,7 +76,11 @@ def cli(
     use_redactor(None)
     ctx.with_resource(redacted_standard_streams())
     setup_logging(log_format, current_redactor)
-    ctx.obj = AppContext(config_path=config_path, log_format=log_format, quiet=quiet)
+    # ``main(jobs=...)`` hands in the jobs to run (tests pass fakes); None means the built-in ones.
+    jobs = ctx.obj if isinstance(ctx.obj, Mapping) else None
+    ctx.obj = AppContext(
+        config_path=config_path, log_format=log_format, quiet=quiet, job_catalogue=jobs
+    )
 
 
 @cli.command()
@@ -103,13 +111,12 @@ def validate(app: AppContext, config_path: Path | None) -> None:
     else:
         app.say(f"{path}: valid")
     warnings = config_warnings(config)
-    # Posting also needs the environment (GITHUB_TOKEN, GITHUB_REPOSITORY); the file-only
-    # problem of a missing dashboardIssue is already in config_warnings.
+    # Posting also needs the environment (GITHUB_TOKEN, GITHUB_REPOSITORY); the file's own
+    # problems (a missing dashboardIssue) are already in config_warnings.
     warnings.extend(
         problem
         for name in JOB_NAMES
-        for problem in posting_problems(config, os.environ, name)
-        if "dashboardIssue is not set" not in problem
+        for problem in posting_problems(config, os.environ, name, frozenset({"environment"}))
     )
     for warning in warnings:
         app.say(f"warning: {warning}")
@@ -158,9 +165,11 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
-def _run(argv: list[str] | None) -> int:  # noqa: PLR0911 - one return per kind of ending
+def _run(  # noqa: PLR0911 - one return per kind of ending
+    argv: list[str] | None, jobs: Mapping[str, Job] | None
+) -> int:
     try:
-        rv = cli.main(args=argv, prog_name="ops-schedule", standalone_mode=False)
+        rv = cli.main(args=argv, prog_name="ops-schedule", standalone_mode=False, obj=jobs)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         return 130
@@ -180,11 +189,11 @@ def _run(argv: list[str] | None) -> int:  # noqa: PLR0911 - one return per kind 
     return rv if isinstance(rv, int) else EXIT_OK
 
 
-def main(argv: list[str] | None = None) -> NoReturn:
+def main(argv: list[str] | None = None, *, jobs: Mapping[str, Job] | None = None) -> NoReturn:
     """Entry point: map our exceptions to one 'Error: …' line and an exit code.
 
     Everything printed here, tracebacks included, goes through the redacting streams.
     """
     with redacted_standard_streams():
-        code = _run(argv)
+        code = _run(argv, jobs)
     sys.exit(code)

@@ -54,7 +54,6 @@ from ops_schedule.errors import ConfigError
 
 DEFAULT_CONFIG_PATH = Path("config/proxy-mcp/ops-schedule.json")
 SCHEMA_PATH = Path("config/proxy-mcp/ops-schedule.schema.json")
-STATE_FILE_NAME = "schedule-state.json"
 
 Cadence = Literal["daily", "weekly"]
 Locale = Literal["ja", "en"]
@@ -386,10 +385,6 @@ class Config(_Model):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
-
-    @property
-    def state_file(self) -> Path:
-        return self.state_dir / STATE_FILE_NAME
 
     def grace_for(self, name: str) -> timedelta:
         job = self.jobs.get(name)

@@ -8,12 +8,13 @@ active, and one is suppressed, so every branch of the digest has something to sh
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import orjson
 
 from ops_schedule.demo.catalogue import fake_token
+from ops_schedule.timefmt import utc_iso
 
 # (cause template, components, severity weights critical/warn/info)
 _CAUSES: tuple[tuple[str, tuple[str, ...], tuple[int, int, int]], ...] = (
@@ -36,10 +37,6 @@ def _reason(template: str, affected: list[str], rng: random.Random) -> str:
     )
 
 
-def _iso(at: datetime) -> str:
-    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
 def write_incident_file(path: Path, *, end: datetime, seed: int = 0) -> int:
     """Write incident records for the three weeks before ``end``; return the number of lines.
 
@@ -58,15 +55,15 @@ def write_incident_file(path: Path, *, end: datetime, seed: int = 0) -> int:
         reasons = [_reason(template, affected, rng) for _ in range(rng.randint(1, 3))]
         record: dict[str, object] = {
             "incidentKey": key,
-            "firstSeen": _iso(first),
-            "lastSeen": _iso(first),
+            "firstSeen": utc_iso(first),
+            "lastSeen": utc_iso(first),
             "currentStatus": "active",
             "severity": severity,
             "occurrenceCount": 1,
             "topReasons": reasons[:1],
             "affectedComponents": affected,
             "summary": f"{reasons[0]} on {', '.join(affected)}",
-            "lastNotifiedAt": _iso(first + timedelta(seconds=30)),
+            "lastNotifiedAt": utc_iso(first + timedelta(seconds=30)),
         }
         records.append((first, record))
         seen = first
@@ -74,7 +71,7 @@ def write_incident_file(path: Path, *, end: datetime, seed: int = 0) -> int:
             seen = min(end - timedelta(seconds=1), seen + timedelta(minutes=rng.randrange(5, 240)))
             record = {
                 **record,
-                "lastSeen": _iso(seen),
+                "lastSeen": utc_iso(seen),
                 "occurrenceCount": int(str(record["occurrenceCount"])) + rng.randint(1, 20),
                 "topReasons": reasons,
             }
@@ -85,7 +82,7 @@ def write_incident_file(path: Path, *, end: datetime, seed: int = 0) -> int:
                 end - timedelta(seconds=1), seen + timedelta(minutes=rng.randrange(3, 600))
             )
             records.append(
-                (resolved, {**record, "currentStatus": "resolved", "resolvedAt": _iso(resolved)})
+                (resolved, {**record, "currentStatus": "resolved", "resolvedAt": utc_iso(resolved)})
             )
         elif roll < 0.8:  # noqa: PLR2004
             records.append((seen, {**record, "currentStatus": "suppressed"}))

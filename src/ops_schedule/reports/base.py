@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from ops_schedule.config import Config
+from ops_schedule.redaction import Redactor
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +21,7 @@ class JobContext:
     )
     now: datetime
     config: Config
+    redactor: Redactor  # built once per run from the config; jobs redact what they read with it
     quiet: bool = True  # no progress bars
 
 

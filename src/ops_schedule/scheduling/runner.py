@@ -14,22 +14,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
-from ops_schedule.config import JOB_NAMES, Config, JobConfig
+from ops_schedule.config import JOB_NAMES, Config
 from ops_schedule.errors import JobError, SinkError
+from ops_schedule.processes import this_process
 from ops_schedule.publishing.publish import publish
-from ops_schedule.publishing.sinks import github
+from ops_schedule.publishing.sinks.github_setup import posting_problems
 from ops_schedule.redaction import Redactor, build_redactor, redact_error
-from ops_schedule.reports.jobs import JobContext, Report, Skipped, get_job
+from ops_schedule.reports.base import Job, JobContext, Report, Skipped
+from ops_schedule.scheduling.history import decision_for, history_of
 from ops_schedule.scheduling.rules import (
-    Decision,
-    History,
     PeriodState,
     current_slot,
-    decide,
     next_scheduled,
-    period_key_at,
 )
-from ops_schedule.store.file import JobRecord, JsonStateStore, Running, this_process
+from ops_schedule.store.file import JobRecord, JsonStateStore, Running
 
 if TYPE_CHECKING:
     from ops_schedule.publishing.sinks.base import Sink
@@ -70,43 +68,19 @@ class NotRun:
     reason: str
 
 
-def history_of(record: JobRecord, job: JobConfig, config: Config) -> History:
-    """The scheduling view of a job's record."""
-    done = set(record.done_periods)
-    if not done and record.last_status in ("ok", "skipped") and record.last_run_at:
-        # A seed-era file has no period keys: the period of its last good run is done.
-        done.add(record.last_period or period_key_at(job.cadence, record.last_run_at, config.zone))
-    return History(
-        done_periods=frozenset(done),
-        last_attempt_period=record.last_period,
-        last_attempt_at=record.last_run_at,
-        consecutive_failures=record.consecutive_failures,
-        last_failed=record.last_status == "fail",
-    )
-
-
-def decision_for(config: Config, name: str, record: JobRecord, now: datetime) -> Decision:
-    job = config.jobs.get(name)
-    return decide(
-        job,
-        config.zone,
-        config.grace_for(name),
-        history_of(record, job, config),
-        now,
-        active=config.job_active(name),
-    )
-
-
 SinkFactory = Callable[[Config, str], "Sink"]
 
 
 def default_sink_factory(environ: Mapping[str, str]) -> SinkFactory:
     def factory(config: Config, job: str) -> Sink:
         # Checked before the job is built, so no work is wasted on a run that cannot post.
-        problems = github.posting_problems(config, environ, job)
+        problems = posting_problems(config, environ, job)
         if problems:
             raise JobError("; ".join(problems))
-        return github.build_sink(config, environ)
+        # Imported here: only a run that posts pays for the HTTP stack.
+        from ops_schedule.publishing.sinks.github import build_sink
+
+        return build_sink(config, environ)
 
     return factory
 
@@ -118,6 +92,7 @@ class Runner:
         self,
         config: Config,
         *,
+        jobs: Mapping[str, Job],
         clock: Clock = utc_now,
         store: JsonStateStore | None = None,
         sink_factory: SinkFactory | None = None,
@@ -125,6 +100,7 @@ class Runner:
         quiet: bool = True,
     ) -> None:
         self.config = config
+        self.jobs = jobs
         self.clock = clock
         self.store = store or JsonStateStore(config.state_dir)
         self.sink_factory = sink_factory or default_sink_factory(
@@ -210,9 +186,10 @@ class Runner:
         try:
             try:
                 sink = self._sink(name)
-                job = get_job(name)
-                result = job.build(
-                    JobContext(name, period_key, window_end, now, self.config, self.quiet)
+                result = self.jobs[name].build(
+                    JobContext(
+                        name, period_key, window_end, now, self.config, self.redactor, self.quiet
+                    )
                 )
                 if isinstance(result, Skipped):
                     status, summary = "skipped", result.reason

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from ops_schedule.config import Config
+from ops_schedule.scheduling.history import decision_for
 from ops_schedule.scheduling.rules import FLAG_AFTER_FAILURES, PeriodState, next_scheduled
-from ops_schedule.scheduling.runner import decision_for
 from ops_schedule.store.file import Running, State
+from ops_schedule.timefmt import utc_iso
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +50,7 @@ class JobStatus:
             "cadence": self.cadence,
             "at": self.at,
             "dow": self.dow,
-            "nextRun": self.next_run.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            "nextRun": utc_iso(self.next_run),
             "nextRunLocal": iso(self.next_run_local),
             "period": self.period_key,
             "periodState": self.period_state.value,

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from ops_schedule.fsutil import atomic_write_text
+from ops_schedule.processes import may_be_alive
+from ops_schedule.timefmt import utc_iso
 
 HEARTBEAT_FILE_NAME = "heartbeat.json"
 HEALTH_INTERVALS = 3
@@ -143,13 +145,15 @@ def judge(
     limit = max_age if max_age is not None else HEALTH_INTERVALS * heartbeat.interval
     if heartbeat.stopped_at is not None:
         ago = _seconds(now - heartbeat.stopped_at)
-        return Health(False, f"the loop stopped {ago} s ago (at {_iso(heartbeat.stopped_at)})")
+        return Health(
+            False, f"the loop stopped {ago} s ago (at {utc_iso(heartbeat.stopped_at, 'seconds')})"
+        )
     if heartbeat.last_tick_at is not None:
         age = (now - heartbeat.last_tick_at).total_seconds()
         if age <= limit:
             return Health(True, f"ok: last tick {_seconds(age)} s ago (limit {_seconds(limit)} s)")
     started = heartbeat.tick_started_at
-    if started is not None and _process_may_be_alive(heartbeat):
+    if started is not None and may_be_alive(heartbeat.pid, heartbeat.host):
         running = (now - started).total_seconds()
         if running <= busy_limit.total_seconds():
             return Health(
@@ -172,24 +176,7 @@ def judge(
     return Health(False, reason)
 
 
-def _process_may_be_alive(heartbeat: Heartbeat) -> bool:
-    # A pid means something only on the host (or container) that wrote it.
-    if heartbeat.host != socket.gethostname():
-        return True
-    try:
-        os.kill(heartbeat.pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _seconds(value: float | timedelta) -> str:
     # Whole seconds, rounded down: "5 s ago" until a full sixth second has passed.
     seconds = value.total_seconds() if isinstance(value, timedelta) else value
     return str(math.floor(seconds))
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

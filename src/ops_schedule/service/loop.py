@@ -30,6 +30,7 @@ from ops_schedule.service.heartbeat import Heartbeat, write_heartbeat
 from ops_schedule.service.prometheus import Metrics, OutcomeLike, RecordLike
 
 if TYPE_CHECKING:
+    from ops_schedule.reports.base import Job
     from ops_schedule.scheduling.runner import Clock
 
 log = logging.getLogger(__name__)
@@ -65,14 +66,14 @@ class Runtime:
     next_runs: NextRuns
 
 
-def default_runtime(clock: Clock) -> Runtime:
+def default_runtime(clock: Clock, jobs: Mapping[str, Job]) -> Runtime:
     """The real runner and state store behind the loop."""
     from ops_schedule.scheduling import runner
     from ops_schedule.scheduling.rules import next_scheduled
     from ops_schedule.store.file import JsonStateStore
 
     def run_once(config: Config, now: datetime) -> Sequence[OutcomeLike]:
-        return runner.Runner(config, clock=clock).tick(now)
+        return runner.Runner(config, jobs=jobs, clock=clock).tick(now)
 
     def records(config: Config, now: datetime) -> Mapping[str, RecordLike]:
         state = JsonStateStore(config.state_dir).load(now)

@@ -16,7 +16,6 @@ import fcntl
 import json
 import logging
 import os
-import socket
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -26,6 +25,8 @@ from typing import Any, Literal
 
 from ops_schedule.errors import StateError
 from ops_schedule.fsutil import atomic_write_text
+from ops_schedule.processes import may_be_alive
+from ops_schedule.timefmt import utc_iso
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +39,7 @@ RunStatus = Literal["ok", "fail", "skipped"]
 
 
 def _iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return utc_iso(value) if value is not None else None
 
 
 def _parse_time(value: object) -> datetime | None:
@@ -405,22 +404,10 @@ class JsonStateStore:
                     log.info("removed %s, left by a save that was interrupted", leftover.name)
 
 
-def this_process() -> tuple[int, str]:
-    return os.getpid(), socket.gethostname()
-
-
 def process_alive(running: Running) -> bool:
     """Whether the process that wrote ``running`` may still be running it.
 
     Only a process on this host can be checked; one elsewhere (a shared volume) is assumed
     alive. A dead one's attempt is recorded as interrupted by the next run that claims the job.
     """
-    if running.host != socket.gethostname() or running.pid <= 0:
-        return True
-    try:
-        os.kill(running.pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, owned by another user
-        return True
-    return True
+    return may_be_alive(running.pid, running.host)

@@ -81,7 +81,7 @@ def loop(app: AppContext, interval: float, metrics_port: int | None, metrics_hos
             app.reload,
             clock=utc_now,
             stop=stop,
-            runtime=default_runtime(utc_now),
+            runtime=default_runtime(utc_now, app.jobs),
             interval=interval,
             metrics=metrics,
         )

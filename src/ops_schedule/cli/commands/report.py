@@ -11,7 +11,7 @@ import click
 from ops_schedule.cli.app import AppContext, pass_app
 from ops_schedule.fsutil import atomic_write_text
 from ops_schedule.publishing.publish import render_redacted
-from ops_schedule.reports.jobs import JobContext, Skipped, get_job
+from ops_schedule.reports.base import JobContext, Skipped
 from ops_schedule.scheduling.rules import local_to_utc, period_key_at
 from ops_schedule.scheduling.runner import utc_now
 
@@ -85,7 +85,7 @@ def report(
     now = utc_now()
     end = parse_at(at_text, config.zone) if at_text else now
     job_name = KINDS[kind]
-    job = get_job(job_name)
+    job = app.jobs[job_name]
     cadence = config.jobs.get(job_name).cadence
     ctx = JobContext(
         job=job_name,
@@ -93,6 +93,7 @@ def report(
         window_end=end.astimezone(ZoneInfo("UTC")),
         now=now,
         config=config,
+        redactor=app.redactor,
         quiet=app.quiet,
     )
     result = job.build(ctx)

@@ -27,7 +27,8 @@ def status(app: AppContext, as_json: bool) -> None:
     """
     config = app.config()
     now = utc_now()
-    state = JsonStateStore(config.state_dir).load(now)
+    store = JsonStateStore(config.state_dir)
+    state = store.load(now)
     rows = job_statuses(config, state, now, alive=process_alive)
     found = config_exists(app.config_path)
     if as_json:
@@ -36,7 +37,7 @@ def status(app: AppContext, as_json: bool) -> None:
             "configFound": found,
             "enabled": config.enabled,
             "timezone": config.timezone,
-            "stateFile": str(config.state_file),
+            "stateFile": str(store.path),
             "jobs": [row.to_json() for row in rows],
         }
         app.say(json.dumps(document, ensure_ascii=False, indent=2))
@@ -44,7 +45,7 @@ def status(app: AppContext, as_json: bool) -> None:
     if not found:
         app.say("no config file found: using defaults (everything disabled)")
     switch = "enabled" if config.enabled else "DISABLED (global switch off)"
-    app.say(f"ops-schedule: {switch}; zone {config.timezone}; state {config.state_file}")
+    app.say(f"ops-schedule: {switch}; zone {config.timezone}; state {store.path}")
     app.say(_table(rows))
     for row in rows:
         if row.flagged:

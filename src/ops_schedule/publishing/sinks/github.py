@@ -22,7 +22,6 @@ import functools
 import logging
 import os
 import random
-import re
 import ssl
 import time
 from collections.abc import Callable, Mapping
@@ -38,8 +37,9 @@ from ops_schedule.errors import SinkError
 from ops_schedule.publishing.sinks.base import Posted
 from ops_schedule.publishing.sinks.comment import compose, marker
 from ops_schedule.publishing.sinks.github_api import IssueComments, Transient
+from ops_schedule.publishing.sinks.github_setup import HEADER_SAFE, repository, setup_problems
 
-__all__ = ["GitHubSink", "build_sink", "posting_problems", "retry_wait"]
+__all__ = ["GitHubSink", "build_sink", "retry_wait"]
 
 log = logging.getLogger(__name__)
 
@@ -47,58 +47,9 @@ API_VERSION = "2022-11-28"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 MAX_ATTEMPTS = 25  # besides the time budget, so a flood of tiny waits cannot hammer GitHub
 BACKOFF_INITIAL, BACKOFF_MAX = 1.0, 60.0
-_TOKEN = re.compile(r"[\x21-\x7e]+")  # what an HTTP header can carry, without spaces
-_REPO = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 
 
 # --------------------------------------------------------------------------- wiring
-
-
-def _setup_problems(config: Config, environ: Mapping[str, str]) -> list[str]:
-    problems = []
-    if config.dashboard_issue is None:
-        problems.append(
-            "dashboardIssue is not set: set it to the number of the issue that receives "
-            "the comments"
-        )
-    repo = _repo(config, environ)
-    if repo is None:
-        problems.append(
-            "no repository is set: set github.repo to owner/name, or the GITHUB_REPOSITORY "
-            "environment variable"
-        )
-    elif not _REPO.fullmatch(repo):
-        problems.append(f"GITHUB_REPOSITORY {repo!r} is not owner/name")
-    token = environ.get("GITHUB_TOKEN", "").strip()
-    if not token:
-        problems.append(
-            "the GITHUB_TOKEN environment variable is not set: export a token that may write "
-            f"issue comments on {repo or 'the repository'} (see docs/github.md)"
-        )
-    elif not _TOKEN.fullmatch(token):
-        problems.append(
-            "GITHUB_TOKEN contains spaces or characters an HTTP header cannot carry: check how "
-            "it is exported (it must be the bare token, without 'Bearer' or quotes)"
-        )
-    return problems
-
-
-def _repo(config: Config, environ: Mapping[str, str]) -> str | None:
-    return config.github.repo or environ.get("GITHUB_REPOSITORY", "").strip() or None
-
-
-def posting_problems(config: Config, environ: Mapping[str, str], job_name: str) -> list[str]:
-    """Why ``job_name`` cannot post to the dashboard issue; empty when it can (or need not).
-
-    The runner calls this before running a job with ``postToIssue``, so no work is wasted on a
-    run that cannot be published; ``validate`` prints the messages as warnings.
-    """
-    if not config.jobs.get(job_name).post_to_issue:
-        return []
-    return [
-        f"jobs.{job_name}.postToIssue is true, but {problem}"
-        for problem in _setup_problems(config, environ)
-    ]
 
 
 def build_sink(
@@ -112,8 +63,8 @@ def build_sink(
 
     Raises ``SinkError(permanent=True)`` naming every setup problem when posting is impossible.
     """
-    problems = _setup_problems(config, environ)
-    repo = _repo(config, environ)
+    problems = [problem.text for problem in setup_problems(config, environ)]
+    repo = repository(config, environ)
     if problems or repo is None or config.dashboard_issue is None:
         raise SinkError("cannot post to GitHub: " + "; ".join(problems), permanent=True)
     return GitHubSink(
@@ -192,7 +143,7 @@ class GitHubSink:
         on_wait: Callable[[float], None] | None = None,
         now: Callable[[], float] = time.time,
     ) -> None:
-        if not _TOKEN.fullmatch(token):
+        if not HEADER_SAFE.fullmatch(token):
             raise ValueError("the GitHub token is empty or has characters a header cannot carry")
         self.repo = repo
         self.issue = issue

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from ops_schedule.redaction import Redactor, build_redactor
+from ops_schedule.redaction import Redactor
 from ops_schedule.reports.base import JobContext, Report, Skipped
 from ops_schedule.reports.digest.incidents import (
     Incident,
@@ -14,7 +14,6 @@ from ops_schedule.reports.digest.incidents import (
 from ops_schedule.reports.digest.markdown import digest_json, digest_markdown
 from ops_schedule.reports.digest.rules import Digest, build_digest, digest_window, in_window
 from ops_schedule.reports.digest.rules import previous_window as week_before
-from ops_schedule.reports.jobs import register
 
 __all__ = ["WeeklyImprovementDigest", "digest_summary_line"]
 
@@ -48,7 +47,6 @@ class WeeklyImprovementDigest:
 
     def build(self, ctx: JobContext) -> Report | Skipped:
         config = ctx.config
-        redactor = build_redactor(config.redaction.patterns, config.redaction.placeholder)
         try:
             loaded = read_incidents(config.sources.incidents)
         except IncidentDataNotFoundError as exc:
@@ -56,7 +54,7 @@ class WeeklyImprovementDigest:
         window = digest_window(ctx.window_end, config.zone)
         before = week_before(window, config.zone)
         relevant = [
-            redact_incident(incident, redactor)
+            redact_incident(incident, ctx.redactor)
             for incident in loaded.incidents
             if in_window(incident, window) or in_window(incident, before)
         ]
@@ -68,6 +66,3 @@ class WeeklyImprovementDigest:
             markdown=digest_markdown(digest, ctx.period_key, config.locale, config.zone),
             data=digest_json(digest, self.name, ctx.period_key, config.locale, config.timezone),
         )
-
-
-register(WeeklyImprovementDigest())

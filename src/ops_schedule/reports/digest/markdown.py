@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,6 +12,7 @@ from ops_schedule.config import Locale
 from ops_schedule.reports.digest.rules import Cause, Digest, DigestProposal, IncidentTotals, Window
 from ops_schedule.reports.digest.text import ACTIONS, TEXT
 from ops_schedule.reports.markdown import MAX_REPORT_CHARS, clip, code_span, cut_lines, table
+from ops_schedule.timefmt import utc_iso
 
 __all__ = ["EXAMPLE_CHARS", "digest_json", "digest_markdown", "proposal_texts"]
 
@@ -25,10 +26,6 @@ _BLANK_RUNS = re.compile(r"\n{3,}")
 
 def _plain(text: str) -> str:
     return text
-
-
-def _iso(instant: datetime) -> str:
-    return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _percent(share: float) -> str:
@@ -88,7 +85,7 @@ def _summary_json(totals: IncidentTotals) -> dict[str, Any]:
 
 
 def _window_json(window: Window) -> dict[str, str]:
-    return {"start": _iso(window.start), "end": _iso(window.end)}
+    return {"start": utc_iso(window.start), "end": utc_iso(window.end)}
 
 
 def _delta(now: float | None, before: float | None) -> float | None:

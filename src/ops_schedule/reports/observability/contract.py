@@ -7,7 +7,6 @@ UTC ISO-8601 with ``Z``; rates are fractions (0.971, not 97.1); latencies are mi
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,10 +14,7 @@ from ops_schedule.config import Locale
 from ops_schedule.config.values import format_duration
 from ops_schedule.reports.observability.model import McpRow, ReportData, WindowTotals
 from ops_schedule.reports.observability.wording import proposal_sentences
-
-
-def iso_utc(instant: datetime) -> str:
-    return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
+from ops_schedule.timefmt import utc_iso
 
 
 def _totals(totals: WindowTotals) -> dict[str, Any]:
@@ -42,7 +38,7 @@ def _mcp(row: McpRow) -> dict[str, Any]:
         "p95Ms": row.p95_ms,
         "circuit": row.circuit,
         "circuitOpenCount": row.circuit_open_count,
-        "circuitSince": iso_utc(row.circuit_since) if row.circuit_since else None,
+        "circuitSince": utc_iso(row.circuit_since) if row.circuit_since else None,
         "degraded": row.degraded,
         "degradedReasons": list(row.reasons),
         "previousCalls": row.previous_calls,
@@ -58,7 +54,7 @@ def report_json(
     return {
         "job": job,
         "period": period,
-        "window": {"start": iso_utc(data.start), "end": iso_utc(data.end)},
+        "window": {"start": utc_iso(data.start), "end": utc_iso(data.end)},
         "timezone": zone.key,
         "locale": locale,
         "totals": _totals(data.totals),
@@ -76,7 +72,7 @@ def report_json(
                 {
                     "name": row.name,
                     "state": row.circuit,
-                    "since": iso_utc(row.circuit_since) if row.circuit_since else None,
+                    "since": utc_iso(row.circuit_since) if row.circuit_since else None,
                 }
                 for row in data.circuit.not_closed
             ],
@@ -86,8 +82,8 @@ def report_json(
         "degradedMcps": [row.name for row in data.degraded],
         "previous": {
             "window": {
-                "start": iso_utc(data.start - length),
-                "end": iso_utc(data.start),
+                "start": utc_iso(data.start - length),
+                "end": utc_iso(data.start),
             },
             "totals": _totals(data.previous),
         },
@@ -112,7 +108,7 @@ def report_json(
         "series": {
             "bucket": format_duration(data.bucket),
             "points": [
-                {"start": iso_utc(b.start), "events": b.events, "failures": b.failures}
+                {"start": utc_iso(b.start), "events": b.events, "failures": b.failures}
                 for b in data.buckets
             ],
         },

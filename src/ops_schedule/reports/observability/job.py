@@ -16,9 +16,7 @@ from typing import Protocol
 
 from ops_schedule.config import PERIOD_LENGTH
 from ops_schedule.errors import JobError
-from ops_schedule.redaction import build_redactor
 from ops_schedule.reports.base import JobContext, Report, Skipped
-from ops_schedule.reports.jobs import register
 from ops_schedule.reports.observability.analysis import build_report_data
 from ops_schedule.reports.observability.contract import report_json
 from ops_schedule.reports.observability.markdown import report_markdown, report_summary_line
@@ -62,14 +60,13 @@ class ObservabilityReportJob:
         length, bucket = PERIOD_LENGTH[cadence], BUCKETS[cadence]
         end = ctx.window_end
         windows = [(end - 2 * length, end - length), (end - length, end)]
-        redactor = build_redactor(config.redaction.patterns, config.redaction.placeholder)
         collect = self.collect or _collect_stats()
         try:
             previous, current = collect(
                 config.sources.events,
                 windows,
                 bucket=bucket,
-                redact=redactor.redact,
+                redact=ctx.redactor.redact,
                 quiet=ctx.quiet,
             )
         except OSError as exc:
@@ -85,7 +82,3 @@ class ObservabilityReportJob:
             ),
             data=report_json(data, job=self.name, period=ctx.period_key, locale=locale, zone=zone),
         )
-
-
-DAILY = register(ObservabilityReportJob("daily_observability_report"))
-WEEKLY = register(ObservabilityReportJob("weekly_observability_report"))

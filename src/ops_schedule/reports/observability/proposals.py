@@ -8,8 +8,6 @@ by MCP name. A healthy window yields none.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from ops_schedule.config import ThresholdsConfig
 from ops_schedule.reports.observability.model import (
     Deltas,
@@ -18,6 +16,7 @@ from ops_schedule.reports.observability.model import (
     Proposal,
     WindowTotals,
 )
+from ops_schedule.timefmt import utc_iso
 
 MAX_PROPOSALS = 5
 MIN_SAMPLE = 20  # calls (or durations) below which rates and p95 prove nothing
@@ -45,13 +44,9 @@ RULE_ORDER = (
 _SEVERITY_RANK = {"critical": 0, "warning": 1, "info": 2}
 
 
-def _iso_utc(instant: datetime) -> str:
-    return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
 def _mcp_rules(row: McpRow, thresholds: ThresholdsConfig) -> list[Proposal]:
     found = []
-    since = _iso_utc(row.circuit_since) if row.circuit_since else ""
+    since = utc_iso(row.circuit_since) if row.circuit_since else ""
     if row.circuit == "open":
         found.append(Proposal("circuitOpen", "critical", row.name, {"since": since}, row.calls))
     elif row.circuit == "half-open":
