@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 import stamina
-
 from fakegithub import FakeGitHub
+
 from ops_schedule.publishing.sinks.github import MAX_ATTEMPTS
 
 _PROXY_VARIABLES = (

@@ -7,8 +7,8 @@ import socket
 
 import httpx
 import pytest
-
 from fakegithub import API_VERSION, FakeGitHub
+
 from ops_schedule import __version__
 from ops_schedule.errors import SinkError
 from ops_schedule.publishing.sinks.comment import MAX_COMMENT_CHARS

@@ -6,8 +6,9 @@ import time
 from pathlib import Path
 
 import pytest
-
 from fake_secrets import SAMPLERS, Sample, survivors
+from repo import ROOT
+
 from ops_schedule.config import load_config
 from ops_schedule.errors import ConfigError, SinkError
 from ops_schedule.redaction import (
@@ -274,6 +275,6 @@ def test_an_unexpected_error_is_named_by_its_type():
 
 
 def test_every_built_in_format_is_documented():
-    docs = (Path(__file__).parents[1] / "docs" / "redaction.md").read_text(encoding="utf-8")
+    docs = (ROOT / "docs" / "redaction.md").read_text(encoding="utf-8")
     missing = [f.name for f in CATALOGUE if f"| `{f.name}` |" not in docs]
     assert missing == []

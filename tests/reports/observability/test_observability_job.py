@@ -15,6 +15,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+from repo import ROOT
 
 from ops_schedule.config import parse_config
 from ops_schedule.demo import write_event_log
@@ -25,9 +26,7 @@ from ops_schedule.reports.jobs import JOBS
 
 LOG_END = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)
 WINDOW_END = LOG_END - timedelta(hours=12)  # inside the log, so both windows are full
-SCHEMA = json.loads(
-    (Path(__file__).parent.parent / "schemas" / "observability-report.schema.json").read_text()
-)
+SCHEMA = json.loads((ROOT / "schemas" / "observability-report.schema.json").read_text())
 
 
 def ms(instant: datetime) -> int:

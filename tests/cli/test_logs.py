@@ -6,8 +6,8 @@ import random
 from collections.abc import Iterator
 
 import pytest
-
 from fake_secrets import SAMPLERS, survivors
+
 from ops_schedule.cli.logs import setup_logging
 from ops_schedule.redaction import build_redactor
 

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import jsonschema
+from repo import ROOT
 
 from ops_schedule.config import parse_config
 from ops_schedule.publishing.publish import publish
@@ -13,7 +14,6 @@ from ops_schedule.reports.base import JobContext, Report, Skipped
 from ops_schedule.reports.digest.job import WeeklyImprovementDigest
 from ops_schedule.reports.jobs import JOBS
 
-ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((ROOT / "schemas/digest.schema.json").read_text(encoding="utf-8"))
 JOB = "weekly_improvement_digest"
 WINDOW_END = datetime(2026, 11, 23, 0, 20, tzinfo=UTC)  # Monday 09:20 in Tokyo

@@ -12,8 +12,8 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
-
 from fake_secrets import SAMPLERS, survivors
+
 from ops_schedule.cli.app import AppContext, pass_app
 from ops_schedule.cli.main import cli, main
 from ops_schedule.cli.output import (

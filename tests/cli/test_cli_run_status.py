@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from runner_fakes import DAILY, INSTANT, ScriptedJob, jobs_of, raw_config
 
 from ops_schedule.cli import main as cli
 from ops_schedule.cli.commands import run as run_command
 from ops_schedule.cli.commands import status as status_command
 from ops_schedule.scheduling.runner import Runner
-from runner_fakes import DAILY, INSTANT, ScriptedJob, jobs_of, raw_config
 
 NOW = (INSTANT + timedelta(minutes=5)).astimezone(UTC)  # 2026-11-26 09:05 in Tokyo
 

@@ -22,8 +22,9 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-
 from fake_secrets import SAMPLERS, Sample, survivors
+from runner_fakes import DAILY, INSTANT, WEEKLY, raw_config, read_state
+
 from ops_schedule.cli.logs import setup_logging
 from ops_schedule.cli.main import cli
 from ops_schedule.cli.output import use_redactor
@@ -32,7 +33,6 @@ from ops_schedule.errors import JobError
 from ops_schedule.reports.base import Report
 from ops_schedule.reports.jobs import JOBS
 from ops_schedule.scheduling.runner import Runner
-from runner_fakes import DAILY, INSTANT, WEEKLY, raw_config, read_state
 
 SAMPLES: dict[str, Sample] = {
     name: SAMPLERS[name](random.Random(f"end-to-end/{name}")) for name in sorted(SAMPLERS)

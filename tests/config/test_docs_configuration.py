@@ -7,11 +7,12 @@ import re
 from pathlib import Path
 
 import pytest
+from repo import ROOT
 
 from ops_schedule.cli.main import main
 from ops_schedule.config import Config, JobsConfig, parse_config
 
-DOC = (Path(__file__).resolve().parent.parent / "docs/configuration.md").read_text("utf-8")
+DOC = (ROOT / "docs/configuration.md").read_text("utf-8")
 ERRORS_SECTION = DOC[DOC.index("## Errors") :]
 
 

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import jsonschema
@@ -10,13 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
+from repo import ROOT
 
 from ops_schedule.reports.digest.incidents import Incident
 from ops_schedule.reports.digest.markdown import digest_json, digest_markdown
 from ops_schedule.reports.digest.rules import build_digest
 from ops_schedule.reports.markdown import MAX_REPORT_CHARS, code_span
 
-ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((ROOT / "schemas/digest.schema.json").read_text(encoding="utf-8"))
 TOKYO = ZoneInfo("Asia/Tokyo")
 END = datetime(2026, 11, 23, 9, 20, tzinfo=TOKYO)

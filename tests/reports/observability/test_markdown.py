@@ -4,7 +4,6 @@ import json
 import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import jsonschema
@@ -13,6 +12,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from repo import ROOT
 
 from ops_schedule.config import ThresholdsConfig
 from ops_schedule.reports.markdown import MAX_REPORT_CHARS
@@ -36,9 +36,7 @@ from ops_schedule.reports.observability.wording import proposal_sentences
 TOKYO = ZoneInfo("Asia/Tokyo")
 END = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)  # 09:00 in Tokyo
 DAY, HOUR = timedelta(days=1), timedelta(hours=1)
-SCHEMA = json.loads(
-    (Path(__file__).parent.parent / "schemas" / "observability-report.schema.json").read_text()
-)
+SCHEMA = json.loads((ROOT / "schemas" / "observability-report.schema.json").read_text())
 
 
 def busy_window(start: datetime, end: datetime, bucket: timedelta) -> WindowStats:

@@ -17,11 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from ops_schedule.scheduling.rules import PeriodState
-from ops_schedule.scheduling.runner import Runner
-from ops_schedule.scheduling.status import job_statuses
-from ops_schedule.store.file import JsonStateStore, process_alive
 from runner_fakes import (
     DAILY,
     INSTANT,
@@ -37,6 +32,11 @@ from runner_fakes import (
     read_state,
     wait_for,
 )
+
+from ops_schedule.scheduling.rules import PeriodState
+from ops_schedule.scheduling.runner import Runner
+from ops_schedule.scheduling.status import job_statuses
+from ops_schedule.store.file import JsonStateStore, process_alive
 
 pytestmark = pytest.mark.slow
 

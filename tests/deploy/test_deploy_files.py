@@ -16,10 +16,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from repo import ROOT
 
 from ops_schedule.service.heartbeat import Heartbeat, write_heartbeat
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def read(name: str) -> str:

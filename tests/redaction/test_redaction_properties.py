@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import random
 
+from fake_secrets import SAMPLERS, survivors
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from fake_secrets import SAMPLERS, survivors
-from ops_schedule.redaction import build_redactor
 from test_redaction import CLEAN_LINES
+
+from ops_schedule.redaction import build_redactor
 
 REDACTOR = build_redactor()
 

@@ -11,14 +11,14 @@ from datetime import timedelta, timezone
 from pathlib import Path
 
 import pytest
+from event_fixtures import DAY, HOUR, MALFORMED, T0, event, random_lines, stamp, write_lines
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from reference_stats import reference_stats
 
-from event_fixtures import DAY, HOUR, MALFORMED, T0, event, random_lines, stamp, write_lines
 from ops_schedule.redaction import build_redactor
 from ops_schedule.reports.observability.reader import collect_stats
 from ops_schedule.reports.observability.stats import CircuitTransition
-from reference_stats import reference_stats
 
 WINDOWS = [(T0 - DAY, T0), (T0, T0 + DAY)]  # previous day, current day
 

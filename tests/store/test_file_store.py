@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from runner_fakes import DAILY, INSTANT, TOKYO, CountingJob, executions, jobs_of, make_config
 
 from ops_schedule.errors import StateError
 from ops_schedule.scheduling.runner import Runner
 from ops_schedule.store.file import DONE_PERIODS_KEPT, JobRecord, JsonStateStore, Running, State
-from runner_fakes import DAILY, INSTANT, TOKYO, CountingJob, executions, jobs_of, make_config
 
 NOW = datetime(2026, 11, 26, 0, 5, 30, 123456, tzinfo=UTC)
 ASIDE = "schedule-state.json.corrupt-20261126T000530123456Z"

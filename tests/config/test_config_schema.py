@@ -1,19 +1,17 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import jsonschema
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from repo import ROOT
 
 from ops_schedule.cli.main import schema_text
 from ops_schedule.config import default_document, json_schema, parse_config
 from ops_schedule.config.values import parse_duration
 from ops_schedule.errors import ConfigError
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_the_checked_in_schema_is_the_generated_one():

@@ -7,10 +7,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ops_schedule.scheduling.rules import PeriodState
-from ops_schedule.scheduling.runner import NotRun, Runner, RunOutcome
-from ops_schedule.scheduling.status import JobStatus, job_statuses
-from ops_schedule.store.file import JsonStateStore
 from runner_fakes import (
     DAILY,
     INSTANT,
@@ -20,6 +16,11 @@ from runner_fakes import (
     read_state,
     report,
 )
+
+from ops_schedule.scheduling.rules import PeriodState
+from ops_schedule.scheduling.runner import NotRun, Runner, RunOutcome
+from ops_schedule.scheduling.status import JobStatus, job_statuses
+from ops_schedule.store.file import JsonStateStore
 
 MINUTE = timedelta(minutes=1)
 
