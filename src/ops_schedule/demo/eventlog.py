@@ -1,4 +1,6 @@
-"""A fast, deterministic generator of realistic MCP-proxy event logs (SPEC §6).
+"""A fast, deterministic generator of realistic MCP-proxy event logs.
+
+The lines follow docs/design.md, "The event log".
 
 Speed matters: the benchmark writes ten million events with it. So the expensive part —
 drawing an event's type, MCP, status, latency and message and serialising it with orjson — is

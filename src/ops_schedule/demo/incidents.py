@@ -1,4 +1,4 @@
-"""Sample incident state (SPEC §6), as the incident-lifecycle module writes it.
+"""Sample incident state (docs/digest.md), as the incident-lifecycle module writes it.
 
 JSON Lines, several records per incident key as it evolves (opened, recurring, resolved); the
 last record per key wins. A few incidents start before the digest's week, a few are still

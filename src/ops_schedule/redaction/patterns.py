@@ -264,5 +264,3 @@ CATALOGUE: tuple[SecretFormat, ...] = (
         r"(?:^|[^A-Za-z0-9+/])(?P<secret>[A-Za-z0-9+/]*[A-Za-z0-9]{32,}[A-Za-z0-9+/]*=*)",
     ),
 )
-
-BY_NAME = {f.name: f for f in CATALOGUE}

@@ -33,7 +33,9 @@ class Report:
     period_key: str
     summary: str  # one line, e.g. "daily 2026-11-26: 48,213 events, 97.1% ok, 2 MCPs degraded"
     markdown: str
-    data: dict[str, Any] = field(default_factory=dict)  # the JSON contract (SPEC §7)
+    data: dict[str, Any] = field(
+        default_factory=dict
+    )  # the JSON contract (docs/reports.md, docs/digest.md)
 
 
 @dataclass(frozen=True, slots=True)

@@ -170,7 +170,7 @@ def decide(  # noqa: PLR0911 - a decision table reads best as early returns
     *,
     active: bool = True,
 ) -> Decision:
-    """The due rule of SPEC §4 for the latest slot at or before ``now``.
+    """The due rule (docs/design.md, "When a job is due") for the latest slot at or before ``now``.
 
     Due when the job is active, that slot's period has no successful run, ``now`` is within
     the grace after the slot, and no retry backoff is pending. Only the latest slot is ever

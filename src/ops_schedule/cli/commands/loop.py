@@ -1,4 +1,4 @@
-"""``loop``: the long-running service (SPEC §4 Loop)."""
+"""``loop``: the long-running service (docs/design.md, "The clock"; docs/operations.md)."""
 
 from __future__ import annotations
 

@@ -41,7 +41,7 @@ def digest_summary_line(digest: Digest, period: str) -> str:
 
 
 class WeeklyImprovementDigest:
-    """Top causes of the week's incidents, with improvement proposals (SPEC §7)."""
+    """Top causes of the week's incidents, with improvement proposals (docs/digest.md)."""
 
     name: str = "weekly_improvement_digest"
 

@@ -1,4 +1,4 @@
-"""Pure renderers for the weekly improvement digest: the JSON of SPEC §7 and Markdown (ja/en)."""
+"""Pure renderers for the weekly improvement digest: its JSON (docs/digest.md) and Markdown."""
 
 from __future__ import annotations
 
@@ -111,7 +111,7 @@ def _cause_json(cause: Cause) -> dict[str, Any]:
 def digest_json(
     digest: Digest, job: str, period: str, locale: Locale, timezone: str
 ) -> dict[str, Any]:
-    """The digest JSON of SPEC §7 (its names kept; more fields added)."""
+    """The digest JSON of docs/digest.md (its names kept; more fields added)."""
     summary = _summary_json(digest.totals)
     previous = _summary_json(digest.previous)
     proposals = []

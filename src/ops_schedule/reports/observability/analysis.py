@@ -1,6 +1,6 @@
 """Observability report numbers: a pure function of two windows' statistics and the thresholds.
 
-Definitions (SPEC §7; ``docs/reports.md`` explains them for operators):
+Definitions (``docs/reports.md``, "Definitions", explains them for operators):
 
 * **Totals** count every valid event of ``[start, end)``; ``success_rate = ok / events``, ``None``
   for an empty window. ``p95_ms`` is the nearest-rank p95 over the durations of every MCP call.

@@ -1,8 +1,8 @@
-"""The JSON contract of an observability report (SPEC §7; schemas/observability-report.schema.json).
+"""The JSON contract of an observability report.
 
-Names required by SPEC §7 are kept exactly; everything else is added beside them. Instants are
-UTC ISO-8601 with ``Z``; rates are fractions (0.971, not 97.1); latencies are milliseconds;
-``null`` means "no data", never zero.
+Defined in docs/reports.md and schemas/observability-report.schema.json. The documented names are
+kept exactly; everything else is added beside them. Instants are UTC ISO-8601 with ``Z``; rates
+are fractions (0.971, not 97.1); latencies are milliseconds; ``null`` means "no data", never zero.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The daily and weekly observability report jobs (SPEC §7).
+"""The daily and weekly observability report jobs (docs/reports.md).
 
 The window ends at ``ctx.window_end`` (the period's scheduled instant, chosen by the runner) and
 is as long as the job's period: 24 h for a daily job, 7 days for a weekly one. The previous

@@ -1,9 +1,8 @@
-"""Aggregates of one report window: small, exact, mergeable.
+"""Aggregates of one report window: small and exact.
 
-An event log is folded into a :class:`WindowStats` one event at a time; partial results (from
-worker processes reading byte ranges, or from rotated segments) are combined with ``merge``.
-Memory depends on the number of MCPs, error types and distinct durations, never on the number
-of events: latency is kept as an exact histogram, so the nearest-rank p95 stays exact.
+An event log is folded into a :class:`WindowStats` by :mod:`.reader.fold`. Memory depends on the
+number of MCPs, error types and distinct durations, never on the number of events: latency is
+kept as an exact histogram, so the nearest-rank p95 stays exact.
 """
 
 from __future__ import annotations
@@ -24,12 +23,6 @@ class McpStats:
     durations: Counter[float] = field(default_factory=Counter)  # durationMs -> how many
     circuit_open_count: int = 0  # transitions to "open" inside the window
 
-    def merge(self, other: McpStats) -> None:
-        self.calls += other.calls
-        self.failures += other.failures
-        self.durations.update(other.durations)
-        self.circuit_open_count += other.circuit_open_count
-
     @property
     def duration_count(self) -> int:
         return sum(self.durations.values())
@@ -49,13 +42,6 @@ class FailureStats:
     count: int = 0
     example: str | None = None  # the earliest message seen (already redacted by the reader)
     example_at: datetime | None = None
-
-    def merge(self, other: FailureStats) -> None:
-        self.count += other.count
-        if other.example_at is not None and (
-            self.example_at is None or other.example_at < self.example_at
-        ):
-            self.example, self.example_at = other.example, other.example_at
 
 
 @dataclass(slots=True)
@@ -81,25 +67,6 @@ class WindowStats:
     # Events and failures per bucket (hour for daily, day for weekly), keyed by bucket start.
     buckets: dict[datetime, list[int]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # e.g. "event log not found at …"
-
-    def merge(self, other: WindowStats) -> None:
-        self.events += other.events
-        self.ok += other.ok
-        self.fail += other.fail
-        self.malformed += other.malformed
-        for name, stats in other.mcp.items():
-            self.mcp.setdefault(name, McpStats()).merge(stats)
-        for error_type, failure in other.failures.items():
-            self.failures.setdefault(error_type, FailureStats()).merge(failure)
-        for name, transition in other.circuit.items():
-            mine = self.circuit.get(name)
-            if mine is None or transition.at >= mine.at:
-                self.circuit[name] = transition
-        for bucket, (events, fails) in other.buckets.items():
-            counts = self.buckets.setdefault(bucket, [0, 0])
-            counts[0] += events
-            counts[1] += fails
-        self.notes.extend(n for n in other.notes if n not in self.notes)
 
     @property
     def success_rate(self) -> float | None:

@@ -159,20 +159,6 @@ def _scan_circuits(folder: Folder, fd: int, start: int, stop: int) -> None:
         offset += cut
 
 
-def _circuits(folder: Folder, block: bytes) -> None:
-    """Parse only the lines that mention a circuit: a bytes search skips the rest."""
-    found = block.find(CIRCUIT)
-    lines: list[bytes] = []
-    while found >= 0:
-        start = block.rfind(b"\n", 0, found) + 1
-        end = block.find(b"\n", found)
-        end = len(block) if end < 0 else end
-        lines.append(block[start:end])
-        found = block.find(CIRCUIT, end)
-    if lines:
-        folder.circuits_only(lines)
-
-
 def _stream(
     folder: Folder, stream: gzip.GzipFile, lookback: datetime | None, name: str
 ) -> str | None:
