@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
+from ops_schedule.clock import Clock, utc_now
 from ops_schedule.config import JOB_NAMES, Config
 from ops_schedule.errors import JobError, SinkError
 from ops_schedule.processes import this_process
@@ -34,13 +35,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 BUSY = "another ops-schedule process is running this job"
 Outcome = Literal["ok", "fail", "skipped"]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,8 +30,8 @@ from ops_schedule.service.heartbeat import Heartbeat, write_heartbeat
 from ops_schedule.service.prometheus import Metrics, OutcomeLike, RecordLike
 
 if TYPE_CHECKING:
+    from ops_schedule.clock import Clock
     from ops_schedule.reports.base import Job
-    from ops_schedule.scheduling.runner import Clock
 
 log = logging.getLogger(__name__)
 

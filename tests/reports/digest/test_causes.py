@@ -122,3 +122,13 @@ def test_normalising_twice_changes_nothing(reason):
 )
 def test_causes_are_classified_for_proposals(cause, category):
     assert classify_cause(cause) == category
+
+
+@pytest.mark.parametrize(
+    "reason",
+    ['0""', "7''", "x" * 300, "boom " * 60, "cut mark at the end…", "a…"],
+)
+def test_normalising_a_cause_again_changes_nothing_even_when_one_fold_exposes_another(reason):
+    once = normalize_reason(reason)
+    assert normalize_reason(once) == once
+    assert len(once) <= 200

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ops_schedule.cli.app import AppContext, pass_app
-from ops_schedule.scheduling.runner import utc_now
+from ops_schedule.clock import utc_now
 
 
 @click.command()

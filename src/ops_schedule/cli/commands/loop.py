@@ -8,8 +8,8 @@ import threading
 import click
 
 from ops_schedule.cli.app import EXIT_OK, AppContext, pass_app
+from ops_schedule.clock import utc_now
 from ops_schedule.config import JOB_NAMES
-from ops_schedule.scheduling.runner import utc_now
 from ops_schedule.service.loop import (
     DEFAULT_INTERVAL,
     LoopAbandoned,

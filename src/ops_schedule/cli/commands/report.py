@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 import click
 
 from ops_schedule.cli.app import AppContext, pass_app
+from ops_schedule.clock import utc_now
 from ops_schedule.fsutil import atomic_write_text
 from ops_schedule.publishing.publish import render_redacted
 from ops_schedule.reports.base import JobContext, Skipped
 from ops_schedule.scheduling.rules import local_to_utc, period_key_at
-from ops_schedule.scheduling.runner import utc_now
 
 KINDS = {
     "daily": "daily_observability_report",

@@ -14,8 +14,9 @@ from ops_schedule.cli.app import (
     json_option,
     pass_app,
 )
+from ops_schedule.clock import utc_now
 from ops_schedule.config import JOB_NAMES
-from ops_schedule.scheduling.runner import NotRun, Runner, RunOutcome, utc_now
+from ops_schedule.scheduling.runner import NotRun, Runner, RunOutcome
 
 
 @click.command()

@@ -8,8 +8,8 @@ from datetime import datetime
 import click
 
 from ops_schedule.cli.app import AppContext, json_option, pass_app
+from ops_schedule.clock import utc_now
 from ops_schedule.config import config_exists
-from ops_schedule.scheduling.runner import utc_now
 from ops_schedule.scheduling.status import JobStatus, job_statuses
 from ops_schedule.store.file import JsonStateStore, process_alive
 

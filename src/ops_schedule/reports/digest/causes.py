@@ -153,6 +153,30 @@ def normalize_reason(reason: str) -> str:
 
 @functools.lru_cache(maxsize=4096)  # the same reasons recur across incidents and weeks
 def _normalize(reason: str) -> str:
+    # Causes are compared across weeks, so normalising a cause again must change nothing.
+    # A cause cut before keeps its mark: NFKC would turn it into dots that the fold strips.
+    tail = ""
+    if reason.endswith(_CUT):
+        reason, tail = reason[: -len(_CUT)], _CUT
+    # One fold can expose another ('0""' -> '<n>""', whose quotes now follow a non-word
+    # character), so fold to a fixed point.
+    text = _fold(reason)
+    for _ in range(_MAX_FOLDS):
+        again = _fold(text)
+        if again == text:
+            break
+        text = again
+    text += tail
+    if len(text) > MAX_CAUSE_CHARS:
+        text = text[: MAX_CAUSE_CHARS - len(_CUT)].rstrip() + _CUT
+    return text
+
+
+_CUT = "…"
+_MAX_FOLDS = 4  # each pass only replaces text by placeholders; two passes settle real reasons
+
+
+def _fold(reason: str) -> str:
     text = unicodedata.normalize("NFKC", reason).casefold()
     text = _QUOTED.sub("<value>", text)
     text = _URL.sub("<url>", text)
@@ -167,10 +191,7 @@ def _normalize(reason: str) -> str:
     text = _ID_TOKEN.sub("<id>", text)
     text = _NUMBER_UNIT.sub(_number_with_unit, text)
     text = _NUMBER.sub(lambda m: _fold_number(m, text), text)
-    text = _SPACES.sub(" ", text).strip().rstrip(".:;,").strip()
-    if len(text) > MAX_CAUSE_CHARS:
-        text = text[: MAX_CAUSE_CHARS - 1].rstrip() + "…"
-    return text
+    return _SPACES.sub(" ", text).strip().rstrip(".:;,").strip()
 
 
 # --------------------------------------------------------------------------- classification
