@@ -192,6 +192,39 @@ def test_status_json_has_the_documented_keys(ops: Cli, capsys: pytest.CaptureFix
     assert document["timezone"] == "Asia/Tokyo"
 
 
+def test_run_json_gives_one_object_per_job_with_stable_keys(
+    ops: Cli, capsys: pytest.CaptureFixture[str]
+):
+    ops.use(ScriptedJob(DAILY))
+
+    code, out, _ = ops(capsys, "run", "--json")
+    again_code, again, _ = ops(capsys, "run", "--now", "--json", DAILY)
+
+    assert code == again_code == 0
+    [ran] = json.loads(out)
+    reports = ops.root / "reports" / DAILY
+    assert ran == {
+        "job": DAILY,
+        "period": "2026-11-26",
+        "status": "ok",
+        "summary": f"{DAILY} 2026-11-26: all fine",
+        "error": None,
+        "startedAt": "2026-11-26T00:05:00+00:00",
+        "finishedAt": "2026-11-26T00:05:00+00:00",
+        "archived": [str(reports / "2026-11-26.md"), str(reports / "2026-11-26.json")],
+        "commentUrl": None,
+        "forced": False,
+    }
+    assert json.loads(again) == [
+        {
+            "job": DAILY,
+            "period": "2026-11-26",
+            "status": "not-run",
+            "reason": "already done for 2026-11-26 (use --force to rerun)",
+        }
+    ]
+
+
 def test_run_with_an_unusable_state_directory_is_one_error_line_and_exit_1(
     ops: Cli, capsys: pytest.CaptureFixture[str]
 ):

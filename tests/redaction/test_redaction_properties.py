@@ -2,12 +2,16 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from fake_secrets import SAMPLERS, survivors
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_redaction import CLEAN_LINES
 
 from ops_schedule.redaction import build_redactor
+
+# Heavy properties whose result cannot depend on the host's zone: run once per `make test`.
+pytestmark = pytest.mark.property
 
 REDACTOR = build_redactor()
 

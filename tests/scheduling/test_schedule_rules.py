@@ -24,6 +24,7 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 NEW_YORK = ZoneInfo("America/New_York")
 BERLIN = ZoneInfo("Europe/Berlin")
 SIX_HOURS = timedelta(hours=6)
+MICROSECOND = timedelta(microseconds=1)
 
 
 def daily(at: str) -> JobConfig:
@@ -189,6 +190,16 @@ def test_a_runner_back_within_the_grace_runs_the_job_once():
     ticks = [NINE_TOKYO + timedelta(minutes=90 + i) for i in range(120)]  # down 09:00-10:30
     runs = runs_over(daily("09:00"), TOKYO, ticks)
     assert runs == [("2026-11-26", ticks[0])]
+
+
+def test_the_last_instant_of_the_grace_is_still_due_and_the_next_is_missed():
+    job, history = daily("09:00"), History()
+    at_the_edge = decide(job, TOKYO, SIX_HOURS, history, NINE_TOKYO + SIX_HOURS)
+    just_after = decide(job, TOKYO, SIX_HOURS, history, NINE_TOKYO + SIX_HOURS + MICROSECOND)
+    assert at_the_edge.due
+    assert at_the_edge.slot.period_key == "2026-11-26"
+    assert not just_after.due
+    assert just_after.state is PeriodState.MISSED
 
 
 def test_a_runner_back_after_the_grace_does_not_run_and_shows_the_period_missed():

@@ -11,6 +11,7 @@ import pytest
 
 from ops_schedule.config import Config, parse_config
 from ops_schedule.errors import ConfigError
+from ops_schedule.redaction import Redactor
 from ops_schedule.service.heartbeat import read_heartbeat
 from ops_schedule.service.loop import MIN_GAP, Runtime, run_loop
 from ops_schedule.service.prometheus import Metrics
@@ -57,7 +58,7 @@ class FakeWorld:
         self.now += timedelta(seconds=timeout)
         return self.stop.is_set()
 
-    def run_once(self, config: Config, now: datetime) -> list[Outcome]:
+    def run_once(self, config: Config, now: datetime, redactor: Redactor) -> list[Outcome]:
         assert not self.in_tick, "two ticks overlap"
         self.in_tick = True
         try:

@@ -238,9 +238,14 @@ def build_redactor(
     """The redactor for a configuration: built-in formats plus ``patterns`` (RE2).
 
     Raises :class:`ConfigError` when a pattern does not compile or when the placeholder would
-    itself be redacted (redacting twice must change nothing).
+    itself be redacted (redacting twice must change nothing). The same configuration gives the
+    same (immutable) redactor: it is compiled once however often the config is read.
     """
-    patterns = tuple(patterns)
+    return _build(tuple(patterns), placeholder)
+
+
+@functools.lru_cache(maxsize=8)
+def _build(patterns: tuple[str, ...], placeholder: str) -> Redactor:
     problems = []
     custom = []
     for index, pattern in enumerate(patterns):

@@ -93,6 +93,7 @@ class Runner:
         store: JsonStateStore | None = None,
         sink_factory: SinkFactory | None = None,
         environ: Mapping[str, str] | None = None,
+        redactor: Redactor | None = None,
         quiet: bool = True,
     ) -> None:
         self.config = config
@@ -102,7 +103,8 @@ class Runner:
         self.sink_factory = sink_factory or default_sink_factory(
             os.environ if environ is None else environ
         )
-        self.redactor: Redactor = build_redactor(
+        # The CLI and the loop hand in the redactor they built when the config loaded.
+        self.redactor: Redactor = redactor or build_redactor(
             config.redaction.patterns, config.redaction.placeholder
         )
         self.quiet = quiet

@@ -39,7 +39,7 @@ DEFAULT_INTERVAL = 60.0
 # When the runner names a wake time that is not in the future, wait this long rather than spin.
 MIN_GAP = timedelta(seconds=1)
 
-RunOnce = Callable[[Config, datetime], Sequence[OutcomeLike]]
+RunOnce = Callable[[Config, datetime, Redactor], Sequence[OutcomeLike]]
 NextWake = Callable[[Config, datetime], datetime | None]
 Records = Callable[[Config, datetime], Mapping[str, RecordLike]]
 NextRuns = Callable[[Config, datetime], Mapping[str, datetime | None]]
@@ -72,8 +72,8 @@ def default_runtime(clock: Clock, jobs: Mapping[str, Job]) -> Runtime:
     from ops_schedule.scheduling.rules import next_scheduled
     from ops_schedule.store.file import JsonStateStore
 
-    def run_once(config: Config, now: datetime) -> Sequence[OutcomeLike]:
-        return runner.Runner(config, jobs=jobs, clock=clock).tick(now)
+    def run_once(config: Config, now: datetime, redactor: Redactor) -> Sequence[OutcomeLike]:
+        return runner.Runner(config, jobs=jobs, clock=clock, redactor=redactor).tick(now)
 
     def records(config: Config, now: datetime) -> Mapping[str, RecordLike]:
         state = JsonStateStore(config.state_dir).load(now)
@@ -179,7 +179,7 @@ class _Loop:
         self.heartbeat = _beat(config, self.heartbeat.tick_started(now))
         metrics = self.metrics
         try:
-            outcomes = self.runtime.run_once(config, now)
+            outcomes = self.runtime.run_once(config, now, redactor)
             records = self.runtime.records(config, now) if metrics is not None else {}
             next_runs = self.runtime.next_runs(config, now) if metrics is not None else {}
         except Exception as exc:

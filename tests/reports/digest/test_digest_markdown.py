@@ -284,6 +284,7 @@ def incidents(draw):
     )
 
 
+@pytest.mark.property
 @settings(max_examples=60, deadline=None)
 @given(st.lists(incidents(), max_size=25))
 def test_any_set_of_incidents_gives_a_consistent_valid_digest(generated):

@@ -286,6 +286,7 @@ window_stats = st.builds(
 )
 
 
+@pytest.mark.property
 @settings(max_examples=150, deadline=None)
 @given(current=window_stats, previous=window_stats)
 def test_report_data_invariants_hold_for_any_window(current, previous):

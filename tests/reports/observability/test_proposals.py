@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from ops_schedule.config import ThresholdsConfig
 from ops_schedule.reports.observability.analysis import build_report_data
-from ops_schedule.reports.observability.proposals import MAX_PROPOSALS
+from ops_schedule.reports.observability.proposals import ERROR_TYPE_PROPOSALS, MAX_PROPOSALS
 from ops_schedule.reports.observability.stats import (
     CircuitTransition,
     FailureStats,
@@ -110,6 +110,22 @@ def test_a_dominant_error_type_with_known_advice_gets_a_proposal():
     found, data = proposals(current, HEALTHY)
     assert found == [("errorType", "info", None)]
     assert data.proposals[0].facts["errorType"] == "RateLimitError"
+
+
+def test_only_the_two_most_frequent_advised_error_types_get_a_proposal():
+    current = {
+        **HEALTHY,
+        "failures": {
+            "TimeoutError": FailureStats(9, "t"),
+            "RateLimitError": FailureStats(12, "r"),
+            "AuthError": FailureStats(8, "a"),
+            "ConnectionError": FailureStats(7, "c"),
+        },
+    }
+    found, data = proposals(current, HEALTHY)
+    advised = [p.facts["errorType"] for p in data.proposals if p.kind == "errorType"]
+    assert advised == ["RateLimitError", "TimeoutError"]
+    assert found.count(("errorType", "info", None)) == ERROR_TYPE_PROPOSALS
 
 
 def test_a_success_rate_drop_of_a_point_or_more_is_flagged_but_half_a_point_is_not():

@@ -243,19 +243,6 @@ def test_the_reader_agrees_with_the_plain_reference_on_random_logs(tmp_path, see
     assert got == expected
 
 
-@pytest.fixture
-def small_pieces(monkeypatch):
-    """Seek, cut and fork on tiny logs: every boundary the fast path has, on a few KB."""
-    from ops_schedule.reports.observability.reader import collect, lines, seek, tasks
-
-    monkeypatch.setattr(tasks, "SCAN_BUFFER", 1024)
-    monkeypatch.setattr(seek, "GRANULE", 512)
-    monkeypatch.setattr(seek, "PROBE", 1024)
-    monkeypatch.setattr(lines, "BLOCK", 2048)
-    monkeypatch.setattr(collect, "PIECE", 1500)
-    monkeypatch.setattr(collect, "INLINE", 0)
-
-
 def write_random_log(
     tmp_path, seed, *, malformed=0.03, count=3000, compress_oldest=True, newline=b"\n"
 ):
@@ -404,6 +391,7 @@ def _logs(draw):
     return lines, draw(st.integers(0, len(lines))), draw(st.booleans())
 
 
+@pytest.mark.property
 @settings(
     max_examples=60,
     deadline=None,

@@ -45,7 +45,7 @@ def run(app: AppContext, now_mode: bool, force: bool, as_json: bool, jobs: tuple
             f"unknown job {', '.join(map(repr, unknown))} (jobs: {', '.join(JOB_NAMES)})"
         )
     config = app.config()
-    runner = Runner(config, jobs=app.jobs, quiet=app.quiet)
+    runner = Runner(config, jobs=app.jobs, redactor=app.redactor, quiet=app.quiet)
     now = utc_now()
     results: list[RunOutcome | NotRun]
     if now_mode:

@@ -26,6 +26,7 @@ SUCCESS_DROP = 0.01  # one percentage point
 MALFORMED_SHARE = 0.001  # of all lines
 ERROR_TYPE_SHARE = 0.10  # an error type worth a proposal causes at least this share of failures
 ERROR_TYPE_MIN = 5
+ERROR_TYPE_PROPOSALS = 2  # the most frequent advised types; the table lists every type
 # Error types with specific advice in the rendered text; others get none (rows already show them).
 ADVISED_ERROR_TYPES = ("TimeoutError", "RateLimitError", "AuthError", "ConnectionError")
 
@@ -100,7 +101,7 @@ def _window_rules(
         if row.error_type in ADVISED_ERROR_TYPES
         and row.count >= max(ERROR_TYPE_MIN, ERROR_TYPE_SHARE * totals.fail)
     ]
-    for row in advised[:2]:
+    for row in advised[:ERROR_TYPE_PROPOSALS]:
         facts = {
             "errorType": row.error_type,
             "count": row.count,

@@ -1,0 +1,18 @@
+"""Fixtures for the reader's tests."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def small_pieces(monkeypatch):
+    """Seek, cut and fork on tiny logs: every boundary the fast path has, on a few KB."""
+    from ops_schedule.reports.observability.reader import collect, lines, seek, tasks
+
+    monkeypatch.setattr(tasks, "SCAN_BUFFER", 1024)
+    monkeypatch.setattr(seek, "GRANULE", 512)
+    monkeypatch.setattr(seek, "PROBE", 1024)
+    monkeypatch.setattr(lines, "BLOCK", 2048)
+    monkeypatch.setattr(collect, "PIECE", 1500)
+    monkeypatch.setattr(collect, "INLINE", 0)
