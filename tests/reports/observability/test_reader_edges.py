@@ -32,34 +32,29 @@ def padding(count: int) -> list[bytes]:
     return [event(T0 + 2 * HOUR + timedelta(seconds=i)) for i in range(count)]
 
 
-@pytest.mark.parametrize("pieces", ["whole", "cut"])
-def test_of_two_failures_at_the_same_instant_the_first_in_the_log_is_the_example(
-    tmp_path, request, pieces
-):
-    if pieces == "cut":
+@pytest.fixture(params=["whole", "cut"])
+def tie_log(request, tmp_path):
+    """Writes two lines at the same instant with lines between them, read whole or in pieces."""
+    if request.param == "cut":
         request.getfixturevalue("small_pieces")
-    tie = T0 + HOUR
-    log = write_lines(
-        tmp_path / "events.jsonl",
-        [failure(tie, "first in the log"), *padding(80), failure(tie, "second in the log")],
-    )
-    _, current = read(log)
+
+    def write(first: bytes, second: bytes) -> Path:
+        return write_lines(tmp_path / "events.jsonl", [first, *padding(80), second])
+
+    return write
+
+
+TIE = T0 + HOUR
+
+
+def test_of_two_failures_at_the_same_instant_the_first_in_the_log_is_the_example(tie_log):
+    _, current = read(tie_log(failure(TIE, "first in the log"), failure(TIE, "second in the log")))
     example = current.failures["TimeoutError"]
     assert (example.count, example.example) == (2, "first in the log")
 
 
-@pytest.mark.parametrize("pieces", ["whole", "cut"])
-def test_of_two_circuit_transitions_at_the_same_instant_the_later_in_the_log_wins(
-    tmp_path, request, pieces
-):
-    if pieces == "cut":
-        request.getfixturevalue("small_pieces")
-    tie = T0 + HOUR
-    log = write_lines(
-        tmp_path / "events.jsonl",
-        [circuit(tie, "open"), *padding(80), circuit(tie, "half-open")],
-    )
-    _, current = read(log)
+def test_of_two_circuit_transitions_at_the_same_instant_the_later_in_the_log_wins(tie_log):
+    _, current = read(tie_log(circuit(TIE, "open"), circuit(TIE, "half-open")))
     assert current.circuit["github"].state == "half-open"
     assert current.mcp["github"].circuit_open_count == 1
 
