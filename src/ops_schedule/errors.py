@@ -1,4 +1,19 @@
-"""One exception hierarchy; every message says what to do about it."""
+"""One exception hierarchy; every message says what to do about it.
+
+The whole tree, with where each is raised and how the CLI ends on it::
+
+    OpsScheduleError                  exit 1 unless said otherwise; one "Error: …" line
+    ├── ConfigError                   exit 2: the file or the environment is invalid (config/)
+    ├── StateError                    the state store cannot be read or written (store/)
+    ├── JobError                      a job could not produce its result (reports/)
+    │   └── IncidentDataNotFoundError the digest's input is missing: the run is "skipped"
+    └── SinkError(permanent=…)        publishing failed (publishing/); permanent = not retried
+
+    OSError
+    └── WorkerError                   a reader process failed or died (reports/observability/reader)
+
+A job's own exception never escapes the runner: it becomes the run's redacted ``lastError``.
+"""
 
 from __future__ import annotations
 
