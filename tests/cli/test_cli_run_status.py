@@ -221,6 +221,7 @@ def test_run_json_gives_one_object_per_job_with_stable_keys(
             "period": "2026-11-26",
             "status": "not-run",
             "reason": "already done for 2026-11-26 (use --force to rerun)",
+            "staleClaim": False,
         }
     ]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import random
 import signal
 import time
@@ -23,6 +24,8 @@ from runner_fakes import (
     WAIT_SECONDS,
     CountingJob,
     child_blocks_in_job,
+    child_claims_and_forks,
+    child_forks_a_guarded_helper,
     child_runs_at_once,
     child_saves_in_a_loop,
     child_ticks_through_periods,
@@ -236,6 +239,44 @@ def test_a_tick_within_the_backoff_records_the_killed_attempt_but_does_not_retry
     [row, *_] = job_statuses(config, JsonStateStore(config.state_dir).load(now), now)
     assert row.period_state is PeriodState.RETRYING
     assert row.retry_at == STARTED + timedelta(minutes=1)
+
+
+# --------------------------------------------------------------------------- forked helpers
+
+
+def test_a_process_forked_by_the_claim_holder_does_not_keep_the_claim_after_it_dies(
+    tmp_path: Path, children: Children
+):
+    pid_file = tmp_path / "helper.pid"
+    holder = children.start(child_claims_and_forks, tmp_path, pid_file)
+    wait_for(pid_file.exists, "the helper to start")
+    helper = int(pid_file.read_text(encoding="utf-8"))
+    try:
+        kill(holder)
+        assert _alive(helper), "the helper should outlive the holder in this test"
+        with JsonStateStore(tmp_path / "state").claim(DAILY) as claimed:
+            assert claimed, "the forked helper kept the claim of the killed holder"
+    finally:
+        os.kill(helper, signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has exited
+
+
+def test_a_guarded_helper_dies_with_the_process_that_forked_it(tmp_path: Path, children):
+    pid_file = tmp_path / "helper.pid"
+    parent = children.start(child_forks_a_guarded_helper, pid_file)
+    wait_for(pid_file.exists, "the helper to start")
+    helper = int(pid_file.read_text(encoding="utf-8"))
+
+    kill(parent)
+
+    wait_for(lambda: not _alive(helper), "the helper to die with its parent")
 
 
 # --------------------------------------------------------------------------- kill -9 while saving

@@ -197,3 +197,37 @@ def child_saves_in_a_loop(state_dir: Path, ready: Path, now: datetime) -> None:
         if first:
             ready.write_text("saving", encoding="utf-8")
             first = False
+
+
+def child_forks_a_guarded_helper(pid_file: Path) -> None:
+    """Fork a helper that sets the parent-death guard, writes its pid and sleeps; then wait to
+    be killed (at most ``WAIT_SECONDS``)."""
+    from ops_schedule.processes import parent_death_guard
+
+    guard = parent_death_guard()
+    parent = os.getpid()
+    if os.fork() == 0:  # the helper
+        guard(parent)
+        partial = pid_file.with_suffix(".partial")
+        partial.write_text(str(os.getpid()), encoding="utf-8")
+        partial.replace(pid_file)
+        time.sleep(WAIT_SECONDS)
+        os._exit(0)
+    time.sleep(WAIT_SECONDS)
+
+
+def child_claims_and_forks(state_root: Path, pid_file: Path) -> None:
+    """Take the daily job's claim, fork a helper that outlives this process (it sleeps), write
+    the helper's pid, then wait to be killed (at most ``WAIT_SECONDS``)."""
+    from ops_schedule.store.file import JsonStateStore
+
+    with JsonStateStore(state_root / "state").claim(DAILY) as claimed:
+        assert claimed
+        helper = os.fork()
+        if helper == 0:
+            time.sleep(WAIT_SECONDS)
+            os._exit(0)
+        partial = pid_file.with_suffix(".partial")
+        partial.write_text(str(helper), encoding="utf-8")
+        partial.replace(pid_file)
+        time.sleep(WAIT_SECONDS)

@@ -23,19 +23,23 @@ from ops_schedule.publishing.sinks.github_setup import posting_problems
 from ops_schedule.redaction import Redactor, build_redactor, redact_error
 from ops_schedule.reports.base import Job, JobContext, Report, Skipped
 from ops_schedule.scheduling.history import decision_for, history_of
+from ops_schedule.scheduling.holds import hold_of, stale_after
 from ops_schedule.scheduling.rules import (
     PeriodState,
     current_slot,
     next_scheduled,
 )
-from ops_schedule.store.file import JobRecord, JsonStateStore, Running
+from ops_schedule.store.file import JobRecord, JsonStateStore, Running, process_alive
 
 if TYPE_CHECKING:
     from ops_schedule.publishing.sinks.base import Sink
 
 log = logging.getLogger(__name__)
 
-BUSY = "another ops-schedule process is running this job"
+BUSY = "another ops-schedule process holds this job's claim"
+# A claim held although the process in the marker is gone may be a new holder that has not yet
+# replaced the marker of a killed one: look again after this long (seconds) before saying so.
+RECHECK_GONE_HOLDER = 0.2
 Outcome = Literal["ok", "fail", "skipped"]
 
 
@@ -62,6 +66,8 @@ class NotRun:
     job: str
     period_key: str
     reason: str
+    held: bool = False  # due, but another process holds the claim (``reason`` says who)
+    stale: bool = False  # ... and has held it for too long, or died leaving it held
 
 
 SinkFactory = Callable[[Config, str], "Sink"]
@@ -109,17 +115,18 @@ class Runner:
         )
         self.quiet = quiet
 
-    def tick(self, now: datetime) -> list[RunOutcome]:
-        """Run every job that is due at ``now``, one after another."""
-        outcomes = []
+    def tick(self, now: datetime) -> list[RunOutcome | NotRun]:
+        """Run every job that is due at ``now``, one after another.
+
+        Returns what ran, and the due jobs whose claim another process holds.
+        """
+        outcomes: list[RunOutcome | NotRun] = []
         for name in JOB_NAMES:
             if not self.config.job_active(name):
                 continue
             outcome = self._attempt(name, now, manual=False, force=False)
-            if isinstance(outcome, RunOutcome):
+            if isinstance(outcome, RunOutcome) or outcome.held:
                 outcomes.append(outcome)
-            elif outcome.reason == BUSY:
-                log.info("%s %s: %s", name, outcome.period_key, outcome.reason)
         return outcomes
 
     def run_now(
@@ -133,11 +140,9 @@ class Runner:
     def _attempt(
         self, name: str, now: datetime, *, manual: bool, force: bool
     ) -> RunOutcome | NotRun:
-        job_config = self.config.jobs.get(name)
         with self.store.claim(name) as claimed:
             if not claimed:
-                period = current_slot(job_config, self.config.zone, now).period_key
-                return NotRun(name, period, BUSY)
+                return self._held(name, now, manual=manual)
             with self.store.transaction(now) as txn:
                 record = txn.job(name)
                 if record.running is not None:
@@ -155,6 +160,38 @@ class Runner:
                 pid, host = this_process()
                 txn.put(record.started(Running(period_key, now, pid, host)))
             return self._execute(name, period_key, window_end, now, forced=force)
+
+    def _held(self, name: str, now: datetime, *, manual: bool) -> NotRun:
+        """The claim on ``name`` is held by another process: by whom, since when, and whether
+        the hold is stale (docs/design.md, "Exactly once"). Only a due job is worth a word."""
+        record = self.store.load(now).job(name)
+        decision = decision_for(self.config, name, record, now)
+        if manual:
+            period = current_slot(self.config.jobs.get(name), self.config.zone, now).period_key
+        elif decision.due:
+            period = decision.slot.period_key
+        else:
+            log.info("%s %s: %s", name, decision.slot.period_key, BUSY)
+            return NotRun(name, decision.slot.period_key, BUSY)
+        running = record.running
+        if running is not None and not process_alive(running):
+            _time.sleep(RECHECK_GONE_HOLDER)
+            running = self.store.load(now).job(name).running
+        if running is None:
+            log.info("%s %s: not run: %s", name, period, BUSY)
+            return NotRun(name, period, BUSY, held=True)
+        hold = hold_of(
+            running, now, gone=not process_alive(running), limit=stale_after(self.config)
+        )
+        reason = hold.describe(str(self.store.claim_path(name)))
+        log.log(
+            logging.WARNING if hold.stale else logging.INFO,
+            "%s %s: not run: %s",
+            name,
+            period,
+            reason,
+        )
+        return NotRun(name, period, reason, held=True, stale=hold.stale)
 
     def _plan(
         self, name: str, record: JobRecord, now: datetime, *, manual: bool, force: bool

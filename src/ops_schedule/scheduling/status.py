@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 from ops_schedule.config import Config
 from ops_schedule.scheduling.history import decision_for
+from ops_schedule.scheduling.holds import hold_of, stale_after
 from ops_schedule.scheduling.rules import FLAG_AFTER_FAILURES, PeriodState, next_scheduled
 from ops_schedule.store.file import Running, State
 from ops_schedule.timefmt import utc_iso
@@ -35,6 +37,7 @@ class JobStatus:
     run_count: int
     running: bool
     interrupted: bool = False  # a run's process died; the next run records and retries it
+    stale_claim: str | None = None  # who holds the claim too long, or died leaving it held
 
     @property
     def flagged(self) -> bool:
@@ -65,7 +68,15 @@ class JobStatus:
             "flagged": self.flagged,
             "running": self.running,
             "interrupted": self.interrupted,
+            "staleClaim": self.stale_claim,
         }
+
+
+class Claims(Protocol):
+    """What ``status`` asks of the claims (``JsonStateStore`` fits)."""
+
+    def claim_held(self, job: str) -> bool: ...
+    def claim_path(self, job: str) -> Path: ...
 
 
 def job_statuses(
@@ -73,12 +84,23 @@ def job_statuses(
     state: State,
     now: datetime,
     alive: Callable[[Running], bool] = lambda _: True,
+    claims: Claims | None = None,
 ) -> list[JobStatus]:
     """One row per job. ``alive`` tells whether the process of an in-flight run still lives
-    (``state.process_alive``; the default trusts the marker)."""
+    (``store.file.process_alive``; the default trusts the marker); ``claims`` tells whether a
+    claim whose process is gone is still held (by a process it left behind)."""
     rows = []
     for name, job in config.jobs.items():
         record = state.job(name)
+        running = record.running is not None and alive(record.running)
+        stale_claim = None
+        if record.running is not None:
+            left_held = not running and claims is not None and claims.claim_held(name)
+            hold = hold_of(record.running, now, gone=left_held, limit=stale_after(config))
+            if hold.stale and (running or left_held):
+                where = str(claims.claim_path(name)) if claims is not None else name
+                stale_claim = hold.describe(where)
+            running = running or left_held
         decision = decision_for(config, name, record, now)
         upcoming = next_scheduled(job, config.zone, now)
         rows.append(
@@ -100,8 +122,9 @@ def job_statuses(
                 last_comment_url=record.last_comment_url,
                 consecutive_failures=record.consecutive_failures,
                 run_count=record.run_count,
-                running=record.running is not None and alive(record.running),
-                interrupted=record.running is not None and not alive(record.running),
+                running=running,
+                interrupted=record.running is not None and not running,
+                stale_claim=stale_claim,
             )
         )
     return rows

@@ -73,7 +73,9 @@ def default_runtime(clock: Clock, jobs: Mapping[str, Job]) -> Runtime:
     from ops_schedule.store.file import JsonStateStore
 
     def run_once(config: Config, now: datetime, redactor: Redactor) -> Sequence[OutcomeLike]:
-        return runner.Runner(config, jobs=jobs, clock=clock, redactor=redactor).tick(now)
+        # A job whose claim another process holds is logged by the runner; it has no outcome.
+        outcomes = runner.Runner(config, jobs=jobs, clock=clock, redactor=redactor).tick(now)
+        return [outcome for outcome in outcomes if isinstance(outcome, runner.RunOutcome)]
 
     def records(config: Config, now: datetime) -> Mapping[str, RecordLike]:
         state = JsonStateStore(config.state_dir).load(now)

@@ -7,6 +7,11 @@ Two kinds of lock, both ``fcntl.flock`` so the kernel drops them when a process 
 * a *claim* (``claims/<job>.lock``) is held for the whole run of a job. Whoever holds it is
   the only process running that job; a process killed with SIGKILL releases it at once, and
   the ``running`` marker it left in the file tells the next holder an attempt was cut short.
+
+A ``flock`` lock belongs to the open file, not to the process: a child made by ``fork`` (the log
+readers) shares it, and the lock lives until the last copy is closed. So every child closes its
+copies of the lock descriptors the moment it is forked (``os.register_at_fork``), and the lock
+dies with the process that took it (docs/design.md, "Exactly once").
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +39,19 @@ STATE_VERSION = 1
 STATE_FILE = "schedule-state.json"
 DONE_PERIODS_KEPT = 8
 STALE_TEMP_SECONDS = 60  # a temp file this old belongs to a save that was killed
+
+# The lock descriptors this process holds open; a forked child closes its copies at once.
+_HELD: set[int] = set()
+
+
+def _close_inherited_locks() -> None:
+    for fd in _HELD:
+        with contextlib.suppress(OSError):
+            os.close(fd)  # closes the child's copy only; the parent's lock stays held
+    _HELD.clear()
+
+
+os.register_at_fork(after_in_child=_close_inherited_locks)
 
 RunStatus = Literal["ok", "fail", "skipped"]
 
@@ -305,39 +323,51 @@ class JsonStateStore:
             if txn.changed:
                 self._save(txn.result(), now)
 
+    def claim_path(self, job: str) -> Path:
+        return self._claims / f"{job}.lock"
+
     @contextlib.contextmanager
     def claim(self, job: str) -> Iterator[bool]:
         """Hold the claim on ``job`` for the block; yields False if another process holds it."""
         try:
             self._claims.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self._claims / f"{job}.lock", os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
             raise self._unusable(exc) from None
-        try:
+        with _lock_file(self.claim_path(job), self._unusable) as fd:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 yield False
-                return
-            try:
+            else:
                 yield True
-            finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def claim_held(self, job: str) -> bool:
+        """Whether some process holds the claim on ``job`` now (a probe for ``status``).
+
+        The probe takes a shared lock for an instant; a run that tries to claim the job in that
+        instant is told it is busy and runs at its next tick.
+        """
+        try:
+            fd = os.open(self.claim_path(job), os.O_RDONLY | os.O_NONBLOCK)
+        except OSError:
+            return False  # never claimed, or unreadable: nothing to report
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
         finally:
             os.close(fd)
+        return False
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
         try:
             self.state_dir.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
             raise self._unusable(exc) from None
-        try:
+        with _lock_file(self._lock_path, self._unusable) as fd:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield
-        finally:
-            os.close(fd)  # closing drops the lock
 
     def _unusable(self, exc: OSError) -> StateError:
         return StateError(
@@ -402,6 +432,27 @@ class JsonStateStore:
                 if leftover.stat().st_mtime < cutoff:
                     leftover.unlink()
                     log.info("removed %s, left by a save that was interrupted", leftover.name)
+
+
+@contextlib.contextmanager
+def _lock_file(path: Path, unusable: Callable[[OSError], StateError]) -> Iterator[int]:
+    """An open descriptor of the lock file ``path``, closed (dropping any lock) after the block.
+
+    Only the process that opened it closes it: a forked child has already closed its copy, and
+    the number may name another file there by now.
+    """
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise unusable(exc) from None
+    owner = os.getpid()
+    _HELD.add(fd)
+    try:
+        yield fd
+    finally:
+        if os.getpid() == owner:
+            _HELD.discard(fd)
+            os.close(fd)  # the last copy: the kernel drops the lock
 
 
 def process_alive(running: Running) -> bool:

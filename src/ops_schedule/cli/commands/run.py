@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
+import threading
+from collections.abc import Iterator
+from types import FrameType
 
 import click
 
@@ -31,6 +36,10 @@ def run(app: AppContext, now_mode: bool, force: bool, as_json: bool, jobs: tuple
     With --now, run the named jobs (or every enabled job) immediately, whatever the clock;
     still once per period unless --force. Naming a job runs it even when it is disabled.
 
+    A job that another process is running is not run, and the line says by whom and since
+    when; exit 1 when that claim is stale. SIGTERM stops the run: the attempt in flight is
+    recorded as interrupted (the next run retries it) and the exit code is 143.
+
     \b
     Examples:
       ops-schedule run
@@ -53,9 +62,11 @@ def run(app: AppContext, now_mode: bool, force: bool, as_json: bool, jobs: tuple
         if not names:
             app.say("no job is enabled; name one: ops-schedule run --now JOB", err=True)
             return EXIT_USAGE
-        results = list(runner.run_now(now, names, force=force))
+        with _stopped_by_sigterm():
+            results = list(runner.run_now(now, names, force=force))
     else:
-        results = list(runner.tick(now))
+        with _stopped_by_sigterm():
+            results = list(runner.tick(now))
     if as_json:
         app.say(json.dumps([_as_json(r) for r in results], ensure_ascii=False, indent=2))
     else:
@@ -63,8 +74,43 @@ def run(app: AppContext, now_mode: bool, force: bool, as_json: bool, jobs: tuple
             app.say(_as_text(result))
         if not results:
             app.say("nothing due")
-    failed = any(isinstance(r, RunOutcome) and r.status == "fail" for r in results)
+    failed = any(r.status == "fail" if isinstance(r, RunOutcome) else r.stale for r in results)
     return EXIT_JOB_FAILED if failed else EXIT_OK
+
+
+class _Stopped(BaseException):
+    """Raised by the SIGTERM handler; a ``BaseException`` so that no job can swallow it."""
+
+
+class _StoppedBySigterm(click.ClickException):
+    exit_code = 128 + signal.SIGTERM
+
+    def __init__(self) -> None:
+        super().__init__(
+            "stopped by SIGTERM; any run in flight is recorded as interrupted and the next run "
+            "retries it"
+        )
+
+
+@contextlib.contextmanager
+def _stopped_by_sigterm() -> Iterator[None]:
+    """SIGTERM unwinds the run: the runner records the attempt in flight as interrupted, the
+    reader processes are ended and reaped, the claim is released; then one error line."""
+
+    def handle(signum: int, _frame: FrameType | None) -> None:
+        signal.signal(signum, signal.SIG_IGN)  # a second one must not cut the cleanup short
+        raise _Stopped
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers (a caller embedding the CLI)
+        return
+    previous = signal.signal(signal.SIGTERM, handle)
+    try:
+        yield
+    except _Stopped:
+        raise _StoppedBySigterm from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _as_text(result: RunOutcome | NotRun) -> str:
@@ -88,6 +134,7 @@ def _as_json(result: RunOutcome | NotRun) -> dict[str, object]:
             "period": result.period_key,
             "status": "not-run",
             "reason": result.reason,
+            "staleClaim": result.stale,
         }
     return {
         "job": result.job,

@@ -29,7 +29,7 @@ def status(app: AppContext, as_json: bool) -> None:
     now = utc_now()
     store = JsonStateStore(config.state_dir)
     state = store.load(now)
-    rows = job_statuses(config, state, now, alive=process_alive)
+    rows = job_statuses(config, state, now, alive=process_alive, claims=store)
     found = config_exists(app.config_path)
     if as_json:
         document = {
@@ -50,6 +50,8 @@ def status(app: AppContext, as_json: bool) -> None:
     for row in rows:
         if row.flagged:
             app.say(f"! {row.job}: {row.consecutive_failures} consecutive failures")
+        if row.stale_claim:
+            app.say(f"! {row.job}: {row.stale_claim}")
         if row.last_error:
             app.say(f"  {row.job} last error: {row.last_error}")
         if row.last_status == "skipped" and row.last_summary:
@@ -83,7 +85,9 @@ def _table(rows: list[JobStatus]) -> str:
         state = row.period_state.value
         if row.retry_at:
             state += f" (at {_when(row.retry_at, local)})"
-        if row.running:
+        if row.stale_claim:
+            state += ", STALE CLAIM"
+        elif row.running:
             state += ", running"
         elif row.interrupted:
             state += ", interrupted"

@@ -5,10 +5,15 @@ it into its own :class:`~.fold.Folder`, and reports only the task's
 :class:`~.fold.Boundary`. When the queue is empty it sends its folder back
 once. The caller merges one folder per worker, not one result per task: the merge stays cheap
 however finely the work is cut.
+
+Workers live no longer than the process that started them: when it dies, however it dies
+(SIGKILL, the OOM killer), they are killed too (``processes.parent_death_guard``); when it stops
+on a signal it can handle, it ends them itself. They hold none of its locks (``store.file``).
 """
 
 from __future__ import annotations
 
+import os
 import queue
 import signal
 import sys
@@ -17,10 +22,12 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ops_schedule.processes import parent_death_guard
 from ops_schedule.reports.observability.reader.fold import Boundary, Folder, Plan
 from ops_schedule.reports.observability.reader.tasks import Task, collector_paused, run_task
 
 POLL = 0.5  # seconds between checks that the workers are still alive
+_GUARD = parent_death_guard()  # set up here, in the parent: see parent_death_guard
 
 
 class WorkerError(OSError):
@@ -42,7 +49,7 @@ def run_parallel(
     # Processes start before anything is put on a queue: the queues' feeder threads must not
     # exist yet when ``fork`` copies this process.
     processes = [
-        context.Process(target=_serve, args=(plan, todo, results), daemon=True)
+        context.Process(target=_serve, args=(plan, todo, results, os.getpid()), daemon=True)
         for _ in range(workers)
     ]
     with warnings.catch_warnings():
@@ -101,11 +108,12 @@ def _collect(
     return total, [boundary for boundary in boundaries if boundary is not None]
 
 
-def _serve(plan: Plan, todo: Any, results: Any) -> None:
-    # Not the service's graceful-stop handlers: the parent ends workers with SIGTERM, and
-    # Ctrl-C is for the parent, which then stops them.
+def _serve(plan: Plan, todo: Any, results: Any, parent: int) -> None:
+    # Not the parent's stop handlers: the parent ends workers with SIGTERM, and Ctrl-C is for
+    # the parent, which then stops them. A parent that dies without stopping them kills them.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _GUARD(parent)
     folder = Folder(plan)
     try:
         with collector_paused():
