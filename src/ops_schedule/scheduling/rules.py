@@ -132,6 +132,22 @@ def current_slot(job: JobConfig, zone: ZoneInfo, now: datetime) -> Slot:
     return _slot_for_day(job, zone, now.astimezone(zone).date())
 
 
+def window_start(job: JobConfig, zone: ZoneInfo, end: datetime) -> datetime:
+    """Where the report window that ends at ``end`` starts (docs/design.md, "Report windows").
+
+    A window that ends at a period's scheduled instant starts at the previous period's
+    scheduled instant, so consecutive windows meet exactly whatever DST does between them (a
+    daily window is then 23 or 25 hours long, a weekly one 167 or 169). Any other end (an early
+    manual run, ``report --at``) starts at the same local time one period earlier, under the
+    same DST policy.
+    """
+    local = end.astimezone(zone)
+    slot = _slot_for_day(job, zone, local.date())
+    if slot.scheduled == end:
+        return _slot_for_day(job, zone, local.date() - _step(job)).scheduled
+    return local_to_utc(local.date() - _step(job), local.time().replace(tzinfo=None), zone)
+
+
 def backoff(consecutive_failures: int) -> timedelta:
     """Wait before retry number ``n``: 1, 2, 4, … minutes, capped at 60."""
     if consecutive_failures <= 0:

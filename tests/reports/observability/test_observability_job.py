@@ -233,3 +233,37 @@ def test_a_missing_log_gives_an_empty_report_with_a_note_not_a_crash(tmp_path):
     assert report.data["alert"] == "WARNING"
     assert report.data["notes"]
     assert report.summary == ("daily 2026-11-25: 0 events, no data, 0 MCPs degraded, alert WARNING")
+
+
+@pytest.mark.parametrize(
+    ("end", "window", "previous"),
+    [
+        (  # spring, New York: the window of Mar 8 is 23 hours
+            "2026-03-08T13:00:00Z",
+            {"start": "2026-03-07T14:00:00Z", "end": "2026-03-08T13:00:00Z"},
+            {"start": "2026-03-06T14:00:00Z", "end": "2026-03-07T14:00:00Z"},
+        ),
+        (  # autumn, New York: the window of Nov 1 is 25 hours
+            "2026-11-01T14:00:00Z",
+            {"start": "2026-10-31T13:00:00Z", "end": "2026-11-01T14:00:00Z"},
+            {"start": "2026-10-30T13:00:00Z", "end": "2026-10-31T13:00:00Z"},
+        ),
+    ],
+    ids=["spring", "autumn"],
+)
+def test_a_daily_window_over_a_dst_change_runs_from_the_previous_days_scheduled_instant(
+    tmp_path, end, window, previous
+):
+    config = parse_config(
+        {"timezone": "America/New_York", "sources": {"events": str(tmp_path / "none.jsonl")}},
+        {},
+    )
+    name = "daily_observability_report"
+    at = datetime.fromisoformat(end)
+    ctx = JobContext(name, "2026-03-08", at, at, config, build_redactor())
+
+    result = JOBS[name].build(ctx)
+
+    assert isinstance(result, Report)
+    assert result.data["window"] == window
+    assert result.data["previous"]["window"] == previous

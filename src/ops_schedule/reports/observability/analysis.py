@@ -197,6 +197,7 @@ def build_report_data(
     return ReportData(
         start=current.start,
         end=current.end,
+        previous_start=previous.start,
         totals=totals,
         previous=before,
         deltas=deltas,

@@ -49,7 +49,6 @@ def _mcp(row: McpRow) -> dict[str, Any]:
 def report_json(
     data: ReportData, *, job: str, period: str, locale: Locale, zone: ZoneInfo
 ) -> dict[str, Any]:
-    length = data.end - data.start
     sentences = [proposal_sentences(p, locale, zone) for p in data.proposals]
     return {
         "job": job,
@@ -82,7 +81,7 @@ def report_json(
         "degradedMcps": [row.name for row in data.degraded],
         "previous": {
             "window": {
-                "start": utc_iso(data.start - length),
+                "start": utc_iso(data.previous_start),
                 "end": utc_iso(data.start),
             },
             "totals": _totals(data.previous),

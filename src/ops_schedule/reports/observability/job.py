@@ -1,9 +1,10 @@
 """The daily and weekly observability report jobs (docs/reports.md).
 
 The window ends at ``ctx.window_end`` (the period's scheduled instant, chosen by the runner) and
-is as long as the job's period: 24 h for a daily job, 7 days for a weekly one. The previous
-window of the same length is read in the same pass, for the deltas. Error messages are redacted
-as they are read, so an example message is never held in memory in the clear.
+starts at the previous period's scheduled instant (``scheduling.rules.window_start``): a local
+day or week, 23 to 169 hours across DST changes. The window before it is read in the same pass,
+for the deltas. Error messages are redacted as they are read, so an example message is never
+held in memory in the clear.
 """
 
 from __future__ import annotations
@@ -13,14 +14,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
-from ops_schedule.config import PERIOD_LENGTH
+from ops_schedule.config import JobConfig
 from ops_schedule.errors import JobError
 from ops_schedule.reports.base import JobContext, Report, Skipped
 from ops_schedule.reports.observability.analysis import build_report_data
 from ops_schedule.reports.observability.contract import report_json
 from ops_schedule.reports.observability.markdown import report_markdown, report_summary_line
 from ops_schedule.reports.observability.stats import WindowStats
+from ops_schedule.scheduling.rules import window_start
 
 BUCKETS = {"daily": timedelta(hours=1), "weekly": timedelta(days=1)}
 
@@ -47,6 +50,14 @@ def _collect_stats() -> CollectStats:
     return collect_stats
 
 
+def report_windows(
+    job: JobConfig, zone: ZoneInfo, end: datetime
+) -> list[tuple[datetime, datetime]]:
+    """The previous window and the report's window, oldest first: ``[(a, b), (b, end)]``."""
+    start = window_start(job, zone, end)
+    return [(window_start(job, zone, start), start), (start, end)]
+
+
 @dataclass(slots=True)
 class ObservabilityReportJob:
     """Reads the event log and reports the window ending at ``ctx.window_end``."""
@@ -56,10 +67,9 @@ class ObservabilityReportJob:
 
     def build(self, ctx: JobContext) -> Report | Skipped:
         config = ctx.config
-        cadence = config.jobs.get(self.name).cadence
-        length, bucket = PERIOD_LENGTH[cadence], BUCKETS[cadence]
-        end = ctx.window_end
-        windows = [(end - 2 * length, end - length), (end - length, end)]
+        job = config.jobs.get(self.name)
+        cadence, bucket = job.cadence, BUCKETS[job.cadence]
+        windows = report_windows(job, config.zone, ctx.window_end)
         collect = self.collect or _collect_stats()
         try:
             previous, current = collect(

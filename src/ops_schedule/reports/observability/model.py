@@ -79,6 +79,7 @@ class Bucket:
 class ReportData:
     start: datetime
     end: datetime
+    previous_start: datetime  # the previous window is [previous_start, start)
     totals: WindowTotals
     previous: WindowTotals
     deltas: Deltas
