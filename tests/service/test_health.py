@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -179,3 +180,31 @@ def test_a_heartbeat_survives_a_round_trip_through_json():
         ticks=3,
     )
     assert Heartbeat.from_json(json.loads(json.dumps(heartbeat.to_json()))) == heartbeat
+
+
+@pytest.mark.parametrize("field", ["last_tick_at", "tick_started_at"])
+def test_a_heartbeat_from_the_future_is_not_fresh(field):
+    now = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)
+    stamps = {field: now + timedelta(hours=2)}
+    heartbeat = Heartbeat(interval=60, pid=os.getpid(), version="0.1.0", host=socket.gethostname())
+
+    verdict = judge(replace(heartbeat, **stamps), now)
+
+    assert verdict.healthy is False
+    assert verdict.reason == (
+        "heartbeat from the future: written at 2026-11-26T02:00:00Z, 7200 s ahead of this host's "
+        "clock (a clock stepped back, or a file from another host); stale until the loop writes "
+        "a new one"
+    )
+
+
+def test_a_heartbeat_a_few_seconds_ahead_is_fresh():
+    now = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)
+    heartbeat = Heartbeat(
+        interval=60,
+        pid=os.getpid(),
+        version="0.1.0",
+        host=socket.gethostname(),
+        last_tick_at=now + timedelta(seconds=3),
+    )
+    assert judge(heartbeat, now).healthy is True

@@ -44,6 +44,7 @@ class FakeWorld:
     active_seen: list[bool] = field(default_factory=list)
     wakes: list[datetime | None] = field(default_factory=list)
     tick_takes: timedelta = timedelta(0)
+    elapsed: float = 0.0  # the monotonic clock: moved by sleeps and ticks, never stepped
     in_tick: bool = False
     on_tick: Callable[[int], None] = lambda _n: None
     outcomes: list[Outcome] = field(default_factory=list)
@@ -56,7 +57,11 @@ class FakeWorld:
         assert not self.in_tick, "slept inside a tick"
         self.sleeps.append(timeout)
         self.now += timedelta(seconds=timeout)
+        self.elapsed += timeout
         return self.stop.is_set()
+
+    def monotonic(self) -> float:
+        return self.elapsed
 
     def run_once(self, config: Config, now: datetime, redactor: Redactor) -> list[Outcome]:
         assert not self.in_tick, "two ticks overlap"
@@ -66,6 +71,7 @@ class FakeWorld:
             self.active_seen.append(config.job_active(DAILY))
             self.on_tick(len(self.ticks))
             self.now += self.tick_takes
+            self.elapsed += self.tick_takes.total_seconds()
             return list(self.outcomes)
         finally:
             self.in_tick = False
@@ -92,6 +98,7 @@ class FakeWorld:
             interval=interval,
             waiter=self.wait,
             max_ticks=max_ticks,
+            monotonic=self.monotonic,
         )
 
 
@@ -173,6 +180,21 @@ def test_a_long_tick_delays_the_next_wake_and_never_overlaps_or_bursts(tmp_path)
     assert world.sleeps[:2] == [0.0, 0.0]
 
 
+@pytest.mark.parametrize("step", [timedelta(hours=-2), timedelta(hours=2)], ids=["back", "forward"])
+def test_a_clock_step_during_a_tick_never_stretches_the_sleep_past_the_interval(tmp_path, step):
+    world = FakeWorld(tick_takes=timedelta(seconds=5), wakes=[START + timedelta(seconds=17)])
+
+    def step_the_clock(tick: int) -> None:
+        if tick == 1:
+            world.now += step
+
+    world.on_tick = step_the_clock
+    config = make_config(tmp_path)
+    world.loop(lambda: config, interval=60, max_ticks=3)
+    # The first wake is 17 s after the tick began, which took 5 s: 12 s, whatever the clock did.
+    assert world.sleeps == [12.0, 55.0, 55.0]
+
+
 def test_a_wake_time_in_the_past_waits_a_moment_instead_of_spinning(tmp_path):
     world = FakeWorld(wakes=[START - timedelta(seconds=5)])
     config = make_config(tmp_path)
@@ -219,6 +241,7 @@ def test_a_stop_while_sleeping_ends_the_loop_at_once(tmp_path):
         runtime=world.runtime(),
         interval=600,
         waiter=real_wait,
+        monotonic=world.monotonic,
     )
     assert calls == [600.0]
     assert datetime.now(UTC) - started < timedelta(seconds=5)
@@ -353,6 +376,7 @@ def test_with_the_real_runner_a_job_starts_exactly_at_its_scheduled_instant(tmp_
         runtime=default_runtime(world.clock, {DAILY: RecordingJob()}),
         waiter=world.wait,
         max_ticks=4,
+        monotonic=world.monotonic,
     )
     assert started == [datetime(2026, 11, 26, 9, 0, tzinfo=tokyo)]
     assert world.sleeps[0] == 40.0  # woke at 09:00:00 sharp, not at the next minute tick

@@ -3,7 +3,9 @@
 The loop writes ``<stateDir>/heartbeat.json`` when a tick starts and when it completes. ``health``
 reads it: the service is healthy while the last completed tick is younger than three tick
 intervals (or ``--max-age``). A tick that is still running (a long report, GitHub retries) keeps
-the service healthy for up to ``busy_limit``; a tick stuck for longer than that is reported.
+the service healthy for up to ``busy_limit``; a tick stuck for longer than that is reported. A
+heartbeat dated in the future (the clock was stepped back, or the file comes from another host)
+proves nothing about the loop and counts as stale until the loop writes a new one.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from ops_schedule.timefmt import utc_iso
 HEARTBEAT_FILE_NAME = "heartbeat.json"
 HEALTH_INTERVALS = 3
 DEFAULT_BUSY_LIMIT = timedelta(hours=1)
+FUTURE_SLACK = timedelta(seconds=5)  # how far ahead of the reader's clock a stamp may be
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +134,7 @@ class Health:
     reason: str
 
 
-def judge(
+def judge(  # noqa: PLR0911 - a decision table reads best as early returns
     heartbeat: Heartbeat | None,
     now: datetime,
     *,
@@ -142,6 +145,8 @@ def judge(
     """Decide, from the heartbeat alone, whether the loop is alive and ticking."""
     if heartbeat is None:
         return Health(False, f"no heartbeat at {where}: is `ops-schedule loop` running?")
+    if (ahead := _from_the_future(heartbeat, now)) is not None:
+        return ahead
     limit = max_age if max_age is not None else HEALTH_INTERVALS * heartbeat.interval
     if heartbeat.stopped_at is not None:
         ago = _seconds(now - heartbeat.stopped_at)
@@ -174,6 +179,19 @@ def judge(
     if heartbeat.last_error:
         reason += f"; last tick failed: {heartbeat.last_error}"
     return Health(False, reason)
+
+
+def _from_the_future(heartbeat: Heartbeat, now: datetime) -> Health | None:
+    stamps = (heartbeat.last_tick_at, heartbeat.tick_started_at, heartbeat.stopped_at)
+    latest = max((stamp for stamp in stamps if stamp is not None), default=None)
+    if latest is None or latest - now <= FUTURE_SLACK:
+        return None
+    return Health(
+        False,
+        f"heartbeat from the future: written at {utc_iso(latest, 'seconds')}, "
+        f"{_seconds(latest - now)} s ahead of this host's clock (a clock stepped back, or a "
+        "file from another host); stale until the loop writes a new one",
+    )
 
 
 def _seconds(value: float | timedelta) -> str:

@@ -2,8 +2,10 @@
 
 Each wake reads the clock once and hands that instant to the runner. The loop then sleeps until
 the earlier of the next scheduled instant (or retry) and ``interval`` seconds after the wake, so a
-job starts within a second of its time and the loop wakes at least once per interval. Ticks run
-one after another in this thread and never overlap: a tick that runs long only delays the next.
+job starts within a second of its time and the loop wakes at least once per interval. The sleep
+is reckoned from that one reading, less the tick's duration on the monotonic clock, and never
+exceeds ``interval``: a wall clock stepped back during a tick cannot stretch it. Ticks run one
+after another in this thread and never overlap: a tick that runs long only delays the next.
 
 Sleeping is ``stop.wait(timeout)``, so a stop request (SIGINT/SIGTERM) ends the sleep at once.
 A stop requested during a tick lets the tick finish; a second request abandons it by raising
@@ -16,6 +18,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -144,11 +147,13 @@ def run_loop(
     waiter: Callable[[float], bool] | None = None,
     metrics: Metrics | None = None,
     max_ticks: int | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
 ) -> int:
     """Tick until ``stop`` is set (or ``max_ticks`` ticks ran); return the number of ticks.
 
     ``waiter(timeout)`` sleeps and returns True when stopped; it defaults to ``stop.wait``.
-    A config that is invalid at the first read raises :class:`ConfigError`.
+    ``monotonic`` measures how long each tick took. A config that is invalid at the first read
+    raises :class:`ConfigError`.
     """
     if interval <= 0:
         raise ValueError(f"interval must be positive, not {interval}")
@@ -159,11 +164,13 @@ def run_loop(
     try:
         while not stop.is_set() and (max_ticks is None or ticks < max_ticks):
             now = clock()  # the one reading of the clock this tick decides with
+            began = monotonic()
             config = keeper.reload()
             loop.tick(config, now, keeper.redactor)
             ticks += 1
             wake = loop.next_wake(config, now, interval)
-            if wait(max((wake - clock()).total_seconds(), 0.0)):
+            took = monotonic() - began
+            if wait(min(max((wake - now).total_seconds() - took, 0.0), interval)):
                 break
     finally:
         loop.heartbeat = _beat(keeper.config, loop.heartbeat.stopped(clock()))
