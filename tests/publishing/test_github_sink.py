@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import time
 
 import httpx
 import pytest
@@ -372,4 +373,50 @@ def test_retries_stop_after_the_most_attempts_even_with_budget_left(fake_github,
 
     assert len(fake_github.requests) == 25
     assert waits == [1.0] * 24
+    assert fake_github.comments == []
+
+
+# --------------------------------------------------------------------------- deadlines
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_an_answer_trickled_byte_by_byte_cannot_hold_a_post_past_its_budget(
+    fake_github, github_token, method
+):
+    # A byte every 0.1 s: no socket read ever waits 0.3 s, and the answer would take 20 s.
+    fake_github.fail_next("drip", method=method, delay=0.1)
+    sink = sink_for(fake_github, github_token, [], max_retry_seconds=2)
+    started = time.monotonic()
+
+    with pytest.raises(SinkError) as failure:
+        sink.post(JOB, PERIOD, REPORT, HINT)
+
+    assert time.monotonic() - started < 4
+    assert failure.value.permanent is False
+    assert str(failure.value).startswith(
+        "GitHub still failing when the retry budget ran out (github.maxRetrySeconds = 2 s): "
+        "no complete answer within 2 s, the time left of the retry budget, while "
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "options"),
+    [
+        ("429", {"retry_after": 10**20 - 1}),
+        ("429", {"retry_after": int("9" * 400)}),
+        ("403-rate-limit", {"reset_at": int("9" * 400)}),
+    ],
+    ids=["retry-after-20-digits", "retry-after-400-digits", "reset-400-digits"],
+)
+def test_an_absurd_wait_asked_by_github_fails_the_post_with_a_message(
+    fake_github, github_token, kind, options
+):
+    fake_github.fail_next(kind, **options)
+    sink = sink_for(fake_github, github_token, [], max_retry_seconds=60)
+
+    with pytest.raises(SinkError) as failure:
+        sink.post(JOB, PERIOD, REPORT, HINT)
+
+    assert failure.value.permanent is False
+    assert "later than the retry budget allows" in str(failure.value)
     assert fake_github.comments == []

@@ -34,6 +34,7 @@ FailureKind = Literal[
     "410",
     "422",
     "slow",  # handled, but answered only after the client's timeout
+    "drip",  # handled, and answered one byte every ``delay`` seconds (no socket read times out)
     "drop",  # the socket is closed without an answer
 ]
 
@@ -45,7 +46,7 @@ class Failure:
     retry_after: int = 1
     reset_at: int | None = None  # epoch seconds for 403-rate-limit (default: now + 30)
     after_handling: bool = False  # for "drop": handle the request first, then drop
-    delay: float = 5.0  # for "slow"
+    delay: float = 5.0  # for "slow"; for "drip", between two bytes
 
 
 @dataclass
@@ -184,7 +185,7 @@ class _Handler(BaseHTTPRequestHandler):
             if failure.kind == "drop":
                 self.close_connection = True
                 return
-            if failure.kind != "slow":
+            if failure.kind not in {"slow", "drip"}:
                 self._fail(failure, seen)
                 return
         status, payload, headers = self._handle(split.path, query, seen)
@@ -193,7 +194,28 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if failure is not None and failure.kind == "slow":
             fake._release.wait(failure.delay)
+        if failure is not None and failure.kind == "drip":
+            self._drip(seen, status, payload, failure.delay)
+            return
         self._send(seen, status, payload, headers)
+
+    def _drip(self, seen: Seen, status: int, payload: Any, delay: float) -> None:
+        """The whole answer, one byte at a time, until it is sent or the client has gone."""
+        data = json.dumps(payload).encode()
+        head = (
+            f"HTTP/1.1 {status} OK\r\nContent-Type: application/json; charset=utf-8\r\n"
+            f"Content-Length: {len(data)}\r\n\r\n"
+        ).encode()
+        seen.answered = status
+        self.close_connection = True
+        for index in range(len(head) + len(data)):
+            if self.fake._release.wait(delay):
+                return  # the fake is stopping
+            try:
+                self.wfile.write((head + data)[index : index + 1])
+                self.wfile.flush()
+            except OSError:
+                return  # the client gave up
 
     def _handle(
         self, path: str, query: dict[str, str], seen: Seen

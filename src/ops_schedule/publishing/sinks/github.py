@@ -9,7 +9,9 @@ and so is a comment posted by a process that was killed before it saved its stat
 
 Retries (stamina) cover connection errors, timeouts, 5xx and rate limiting; the wait honours
 ``retry-after`` and ``x-ratelimit-reset``, and the whole post stays within
-``github.maxRetrySeconds``. Other 4xx answers are permanent and say what to check.
+``github.maxRetrySeconds``: each request's deadline is the time left of that budget, so even a
+server that answers one byte at a time cannot hold a post longer. Other 4xx answers are
+permanent and say what to check.
 
 The token lives in one private attribute and in the Authorization header of a client that exists
 only for the duration of one post; it is never logged, never put in a message and never shown by
@@ -171,6 +173,7 @@ class GitHubSink:
                 issue=self.issue,
                 archive_hint=archive_hint,
                 now=self._now,
+                time_left=budget.remaining,
             )
             try:
                 for attempt in stamina.retry_context(

@@ -4,12 +4,18 @@ One :class:`IssueComments` serves one post: it finds the comment carrying a mark
 first), creates or updates a comment, and turns every failure into either :class:`Transient`
 (worth retrying: connection errors, timeouts, 5xx, rate limits) or ``SinkError(permanent=True)``
 with a message that says what to check. No message ever quotes the token or the comment body.
+
+httpx's timeouts bound each socket operation, not a request: a server that trickles one byte
+every few seconds would hold a request for ever. So each request also has an overall deadline,
+the time left of the post's retry budget; past it the request is abandoned (it finishes or fails
+on its own, in the background, within its socket timeouts) and counts as a timeout.
 """
 
 from __future__ import annotations
 
 import email.utils
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -27,6 +33,7 @@ PER_PAGE = 100  # GitHub's largest page
 MAX_PAGES = 10  # the newest 1,000 comments are searched for the marker
 SECONDARY_LIMIT_WAIT = 60.0  # GitHub: "wait at least one minute" when it names no time
 RESET_MARGIN = 1.0  # x-ratelimit-reset has whole seconds: retry just after it, not at it
+MAX_ASKED_WAIT = 10.0**9  # seconds (31 years): a longer wait asked for is read as this one
 _MESSAGE_CHARS = 300
 
 T = TypeVar("T")
@@ -62,7 +69,8 @@ def rate_limit_wait(headers: Mapping[str, str], now: float) -> tuple[float, floa
     """
     retry_after = headers.get("retry-after", "").strip()
     if retry_after.isdigit():
-        return float(retry_after), now + float(retry_after)
+        asked = min(float(retry_after), MAX_ASKED_WAIT)  # 20 digits must not overflow a date
+        return asked, now + asked
     if retry_after:
         try:
             when = email.utils.parsedate_to_datetime(retry_after).timestamp()
@@ -72,7 +80,8 @@ def rate_limit_wait(headers: Mapping[str, str], now: float) -> tuple[float, floa
             return max(when - now, 0.0), when
     reset = headers.get("x-ratelimit-reset", "").strip()
     if headers.get("x-ratelimit-remaining", "").strip() == "0" and reset.isdigit():
-        return max(float(reset) - now, 0.0) + RESET_MARGIN, float(reset)
+        until = min(float(reset), now + MAX_ASKED_WAIT)
+        return max(until - now, 0.0) + RESET_MARGIN, until
     return None
 
 
@@ -124,8 +133,10 @@ class IssueComments:
         issue: int,
         archive_hint: str,
         now: Callable[[], float],
+        time_left: Callable[[], float] = lambda: float("inf"),
     ) -> None:
         self.client = client
+        self.time_left = time_left  # seconds left of the post's budget: each request's deadline
         self.api_url = api_url
         self.repo = repo
         self.issue = issue
@@ -208,10 +219,19 @@ class IssueComments:
 
     def request(self, method: str, url: str, what: str, body: str | None = None) -> httpx.Response:
         """Send one request; a 2xx answer or an exception that says what went wrong."""
+        deadline = self.time_left()
         try:
-            response = self.client.request(
-                method, url, json=None if body is None else {"body": body}
+            response = _within(
+                deadline,
+                lambda: self.client.request(
+                    method, url, json=None if body is None else {"body": body}
+                ),
             )
+        except _DeadlinePassed:
+            raise Transient(
+                f"no complete answer within {max(deadline, 0):.0f} s, the time left of the retry "
+                f"budget, while {what}"
+            ) from None
         except httpx.TimeoutException as exc:
             raise Transient(f"no answer in time while {what} ({type(exc).__name__})") from None
         except (httpx.NetworkError, httpx.RemoteProtocolError, httpx.ProxyError) as exc:
@@ -283,6 +303,38 @@ class IssueComments:
                 f"archived at {self.archive_hint}."
             )
         return f"GitHub answered {status} {phrase(status)} while {what}: {message}"
+
+
+class _DeadlinePassed(Exception):  # noqa: N818 - a condition, turned into Transient at once
+    pass
+
+
+def _within(seconds: float, call: Callable[[], T]) -> T:
+    """``call()`` if it returns within ``seconds``; else :class:`_DeadlinePassed`, and the call
+    is left to end on its own in a daemon thread (it cannot outlive the process)."""
+    if seconds == float("inf"):
+        return call()
+    if seconds <= 0:
+        raise _DeadlinePassed
+    outcome: list[tuple[bool, Any]] = []
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            outcome.append((True, call()))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, raised there
+            outcome.append((False, exc))
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name="github-request", daemon=True).start()
+    if not done.wait(seconds):
+        raise _DeadlinePassed
+    succeeded, value = outcome[0]
+    if not succeeded:
+        raise value
+    result: T = value
+    return result
 
 
 def _json(response: httpx.Response) -> Any:
