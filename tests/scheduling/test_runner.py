@@ -322,3 +322,23 @@ def test_every_job_the_config_knows_ships_with_this_version():
 
     assert list(JOBS) == list(JOB_NAMES)
     assert all(JOBS[name].name == name for name in JOB_NAMES)
+
+
+# --------------------------------------------------------------------------- clock steps
+
+
+def test_a_clock_stepped_back_by_weeks_or_years_reruns_no_done_period(tmp_path: Path):
+    h = harness(tmp_path)
+    days = 30
+    outcomes = h.tick_every(timedelta(hours=1), INSTANT, INSTANT + timedelta(days=days))
+    assert len(outcomes) == days + 1
+
+    for back in (timedelta(days=9), timedelta(days=29), timedelta(days=3 * 365)):
+        stepped = INSTANT + timedelta(days=days) - back + 10 * MINUTE  # within that day's grace
+        assert h.tick(stepped) == [], f"stepped back {back.days} days: a done period reran"
+        assert h.run_now(stepped) == NotRun(
+            DAILY,
+            stepped.date().isoformat(),
+            f"already done for {stepped.date().isoformat()} (use --force to rerun)",
+        )
+    assert h.record()["runCount"] == days + 1

@@ -4,7 +4,7 @@ import json
 import logging
 import os
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,7 @@ from runner_fakes import DAILY, INSTANT, TOKYO, CountingJob, executions, jobs_of
 
 from ops_schedule.errors import StateError
 from ops_schedule.scheduling.runner import Runner
-from ops_schedule.store.file import DONE_PERIODS_KEPT, JobRecord, JsonStateStore, Running, State
+from ops_schedule.store.file import JobRecord, JsonStateStore, Running, State
 
 NOW = datetime(2026, 11, 26, 0, 5, 30, 123456, tzinfo=UTC)
 ASIDE = "schedule-state.json.corrupt-20261126T000530123456Z"
@@ -104,14 +104,29 @@ def test_a_transaction_that_raises_saves_nothing(store: JsonStateStore):
     assert store.load(NOW).job(DAILY).run_count == 1
 
 
-def test_only_the_most_recent_done_periods_are_kept():
+def test_done_periods_are_kept_for_400_days_whatever_their_number():
     record = JobRecord(job_name=DAILY)
-    days = [f"2026-11-{day:02d}" for day in range(1, 13)]
+    first = date(2025, 1, 1)
+    days = [(first + timedelta(days=n)).isoformat() for n in range(500)]
     for day in days:
         record = record.finished(period=day, status="ok", at=NOW)
 
-    assert record.done_periods == tuple(days[-DONE_PERIODS_KEPT:])
-    assert record.run_count == 12
+    newest = first + timedelta(days=499)
+    assert record.done_periods == tuple(days[99:])  # the last 401 days, newest included
+    assert date.fromisoformat(record.done_periods[0]) == newest - timedelta(days=400)
+    assert record.run_count == 500
+
+
+def test_weekly_done_periods_are_kept_by_date_too():
+    record = JobRecord(job_name="weekly_observability_report")
+    weeks = [f"{year}-W{week:02d}" for year in (2025, 2026) for week in range(1, 53)]
+    for week in weeks:
+        record = record.finished(period=week, status="ok", at=NOW)
+
+    assert record.done_periods[-1] == "2026-W52"
+    # 2025-11-17: the first week to start within 400 days before that of 2026-12-21.
+    assert record.done_periods[0] == "2025-W47"
+    assert len(record.done_periods) == 58
 
 
 def test_an_interrupted_attempt_is_recorded_as_a_failure_at_its_start():

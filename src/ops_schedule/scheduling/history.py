@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ops_schedule.config import Config, JobConfig
-from ops_schedule.scheduling.rules import Decision, History, decide, period_key_at
+from ops_schedule.scheduling.rules import Decision, History, decide, done_horizon, period_key_at
 from ops_schedule.store.file import JobRecord
 
 
@@ -20,6 +20,7 @@ def history_of(record: JobRecord, job: JobConfig, config: Config) -> History:
         done.add(record.last_period or period_key_at(job.cadence, record.last_run_at, config.zone))
     return History(
         done_periods=frozenset(done),
+        done_before=done_horizon(done),
         last_attempt_period=record.last_period,
         last_attempt_at=record.last_run_at,
         consecutive_failures=record.consecutive_failures,

@@ -17,6 +17,7 @@ goes wrong across DST, adding it to a UTC one does not.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -29,6 +30,9 @@ if TYPE_CHECKING:
 
 MAX_BACKOFF = timedelta(minutes=60)
 FLAG_AFTER_FAILURES = 3
+# Done periods are remembered for this long before the newest one; older periods count as done
+# without being listed, so a clock stepped back by any amount reruns nothing that was done.
+DONE_RETENTION = timedelta(days=400)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +60,36 @@ def period_key(cadence: Cadence, local_day: date) -> str:
         return local_day.isoformat()
     iso = local_day.isocalendar()
     return f"{iso.year}-W{iso.week:02d}"
+
+
+def period_day(key: str) -> date | None:
+    """The first local day of the period ``key`` names (``2026-11-26``, ``2026-W48``), or None
+    for a key that names no period (a hand-edited state file)."""
+    try:
+        if "-W" in key:
+            year, week = key.split("-W")
+            return date.fromisocalendar(int(year), int(week), 1)
+        return date.fromisoformat(key)
+    except ValueError:
+        return None
+
+
+def done_horizon(done: Iterable[str]) -> date | None:
+    """``DONE_RETENTION`` before the newest done period: periods before it count as done."""
+    days = [day for key in done if (day := period_day(key)) is not None]
+    return max(days) - DONE_RETENTION if days else None
+
+
+def recent_done_periods(done: tuple[str, ...]) -> tuple[str, ...]:
+    """``done`` without the periods that start before its horizon (:func:`done_horizon`).
+
+    Kept by date, not by count: whatever the cadence, every period of the last 400 days stays.
+    Keys that name no period are kept (they are never added, so they cannot pile up).
+    """
+    horizon = done_horizon(done)
+    if horizon is None:
+        return done
+    return tuple(key for key in done if (day := period_day(key)) is None or day >= horizon)
 
 
 def period_key_at(cadence: Cadence, instant: datetime, zone: ZoneInfo) -> str:
@@ -160,10 +194,17 @@ class History:
     """What the due rule needs to know about a job's past runs."""
 
     done_periods: frozenset[str] = frozenset()  # periods with a successful (or skipped) run
+    done_before: date | None = None  # periods that start before this day count as done too
     last_attempt_period: str | None = None
     last_attempt_at: datetime | None = None  # when the last attempt ended (or was claimed)
     consecutive_failures: int = 0
     last_failed: bool = False
+
+    def is_done(self, key: str) -> bool:
+        if key in self.done_periods:
+            return True
+        day = period_day(key)
+        return self.done_before is not None and day is not None and day < self.done_before
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,16 +235,16 @@ def decide(  # noqa: PLR0911 - a decision table reads best as early returns
     """
     slot = latest_slot(job, zone, now)
     current = current_slot(job, zone, now)
-    done = history.done_periods
-    if slot.period_key in done:
+    done = history.is_done
+    if done(slot.period_key):
         # Done; the current period's instant may still be ahead (or it was run by hand).
-        if current.period_key in done:
+        if done(current.period_key):
             return Decision(current, PeriodState.DONE)
         return Decision(current, PeriodState.WAITING if active else PeriodState.DISABLED)
     if not active:
         return Decision(slot, PeriodState.DISABLED)
     if now - slot.scheduled > grace:
-        if current.period_key in done:  # run by hand before its instant
+        if done(current.period_key):  # run by hand before its instant
             return Decision(current, PeriodState.DONE)
         return Decision(slot, PeriodState.MISSED)
     if (

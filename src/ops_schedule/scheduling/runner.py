@@ -204,7 +204,7 @@ class Runner:
             return decision.slot.period_key, decision.slot.scheduled
         job = self.config.jobs.get(name)
         slot = current_slot(job, self.config.zone, now)
-        if not force and slot.period_key in history_of(record, job, self.config).done_periods:
+        if not force and history_of(record, job, self.config).is_done(slot.period_key):
             return NotRun(
                 name, slot.period_key, f"already done for {slot.period_key} (use --force to rerun)"
             )

@@ -31,13 +31,13 @@ from typing import Any, Literal
 from ops_schedule.errors import StateError
 from ops_schedule.fsutil import atomic_write_text
 from ops_schedule.processes import may_be_alive
+from ops_schedule.scheduling.rules import recent_done_periods
 from ops_schedule.timefmt import utc_iso
 
 log = logging.getLogger(__name__)
 
 STATE_VERSION = 1
 STATE_FILE = "schedule-state.json"
-DONE_PERIODS_KEPT = 8
 STALE_TEMP_SECONDS = 60  # a temp file this old belongs to a save that was killed
 
 # The lock descriptors this process holds open; a forked child closes its copies at once.
@@ -119,7 +119,8 @@ class JobRecord:
     last_error: str | None = None
     last_period: str | None = None
     last_success_at: datetime | None = None
-    done_periods: tuple[str, ...] = ()  # recent periods with an ok or skipped run, newest last
+    # Periods with an ok or skipped run, in the order done; kept for DONE_RETENTION (400 days).
+    done_periods: tuple[str, ...] = ()
     last_summary: str | None = None
     last_comment_url: str | None = None
     last_archive: str | None = None
@@ -193,7 +194,7 @@ class JobRecord:
         succeeded = status != "fail"
         done = self.done_periods
         if succeeded and period not in done:
-            done = (*done, period)[-DONE_PERIODS_KEPT:]
+            done = recent_done_periods((*done, period))
         return replace(
             self,
             last_run_at=at,
