@@ -154,3 +154,24 @@ def test_digest_maps_to_the_weekly_digest_job_and_a_skip_prints_its_reason(monke
     )
     (ctx,) = fake.contexts
     assert ctx.window_end == datetime(2026, 11, 23, 0, 20, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        "0001-01-01T00:00:00Z",
+        "0001-01-01T00:00:00+01:00",
+        "0001-01-03T09:00",
+        "9999-12-31T23:59:59Z",
+        "9999-12-31T23:59:59-01:00",
+        "1969-12-31T23:59:59Z",
+    ],
+)
+def test_a_time_outside_the_representable_years_is_a_usage_error_not_a_traceback(reader, at):
+    result = CliRunner().invoke(cli, ["report", "weekly", "--at", at])
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines()[-1] == (
+        f"Error: Invalid value for --at: '{at}' is outside the times a report can cover "
+        "(1970-01-01 to 9998-12-31, UTC)"
+    )
+    assert reader.calls == []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -22,8 +22,15 @@ KINDS = {
 }
 
 
+# A report reads weeks before its end (two windows and the circuit look-back) and a little after
+# it; these bounds leave room for that within the dates Python can represent.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9998, 12, 31, tzinfo=UTC)
+
+
 def parse_at(text: str, zone: ZoneInfo) -> datetime:
-    """An ISO-8601 instant; without an offset, a local time in ``zone``."""
+    """An ISO-8601 instant between ``EARLIEST`` and ``LATEST``; without an offset, a local time
+    in ``zone``."""
     try:
         parsed = datetime.fromisoformat(text.strip())
     except ValueError:
@@ -31,9 +38,20 @@ def parse_at(text: str, zone: ZoneInfo) -> datetime:
             f"{text!r} is not an ISO-8601 time (e.g. 2026-11-26T09:00, 2026-11-26T00:00:00Z)",
             param_hint="--at",
         ) from None
-    if parsed.tzinfo is None:  # same DST policy as the schedule: gaps forward, folds first
-        return local_to_utc(parsed.date(), parsed.time(), zone)
-    return parsed
+    try:
+        if parsed.tzinfo is None:  # same DST policy as the schedule: gaps forward, folds first
+            instant = local_to_utc(parsed.date(), parsed.time(), zone)
+        else:
+            instant = parsed.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 moved across midnight by the offset
+        instant = None
+    if instant is None or not EARLIEST <= instant <= LATEST:
+        raise click.BadParameter(
+            f"{text!r} is outside the times a report can cover "
+            f"({EARLIEST.date().isoformat()} to {LATEST.date().isoformat()}, UTC)",
+            param_hint="--at",
+        )
+    return instant
 
 
 def window_period_key(cadence: str, window_end: datetime, zone: ZoneInfo) -> str:
