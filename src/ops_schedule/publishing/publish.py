@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ops_schedule.fsutil import atomic_write_text
+from ops_schedule.fsutil import atomic_write_text, remove_stale_temp_files, temp_pattern
 from ops_schedule.publishing.sinks.base import Posted, Sink
 from ops_schedule.redaction import Redactor
 from ops_schedule.reports.base import Report
@@ -56,10 +56,13 @@ def publish(
 ) -> Published:
     """Archive ``report`` (both formats) after redaction, then post it if a sink is given.
 
-    The archive is written first so a failed post never loses the report.
+    The archive is written first so a failed post never loses the report. Temp files left in
+    the job's archive directory by a run that was killed while writing are removed first (the
+    caller holds the job's claim, so no other run of the job is writing there).
     """
     rendered = render_redacted(report, redactor)
     md_path, json_path = archive_paths(output_dir, report.job, report.period_key)
+    remove_stale_temp_files(md_path.parent, [temp_pattern("*.md"), temp_pattern("*.json")])
     atomic_write_text(md_path, rendered.markdown)
     atomic_write_text(json_path, rendered.json)
     posted = None

@@ -21,7 +21,6 @@ import fcntl
 import json
 import logging
 import os
-import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -29,7 +28,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ops_schedule.errors import StateError
-from ops_schedule.fsutil import atomic_write_text
+from ops_schedule.fsutil import atomic_write_text, remove_stale_temp_files, temp_pattern
 from ops_schedule.processes import may_be_alive
 from ops_schedule.scheduling.rules import recent_done_periods
 from ops_schedule.timefmt import utc_iso
@@ -38,7 +37,6 @@ log = logging.getLogger(__name__)
 
 STATE_VERSION = 1
 STATE_FILE = "schedule-state.json"
-STALE_TEMP_SECONDS = 60  # a temp file this old belongs to a save that was killed
 
 # The lock descriptors this process holds open; a forked child closes its copies at once.
 _HELD: set[int] = set()
@@ -422,17 +420,8 @@ class JsonStateStore:
             raise StateError(f"cannot write {self.path}: {exc.strerror}") from None
 
     def _remove_stale_temp_files(self) -> None:
-        """Remove the temp files of saves killed before their rename (called under the lock).
-
-        Every save holds the state lock, so none is in flight now; the age is a second guard.
-        File times are the filesystem's, so they are compared with the real clock.
-        """
-        cutoff = time.time() - STALE_TEMP_SECONDS
-        for leftover in self.state_dir.glob(f".{STATE_FILE}.*.tmp"):
-            with contextlib.suppress(OSError):
-                if leftover.stat().st_mtime < cutoff:
-                    leftover.unlink()
-                    log.info("removed %s, left by a save that was interrupted", leftover.name)
+        # Called under the state lock: every save holds it, so none is in flight now.
+        remove_stale_temp_files(self.state_dir, [temp_pattern(STATE_FILE)])
 
 
 @contextlib.contextmanager
