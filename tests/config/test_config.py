@@ -212,6 +212,13 @@ FAILING_INPUTS = [
         "thresholds.warnP95Ms: Infinity is not a finite number",
     ),
     ({"thresholds": 0.9}, "thresholds: 0.9 is not a JSON object"),
+    # trend
+    ({"trend": {"periods": 1}}, "trend.periods: 1 must be at least 2"),
+    ({"trend": {"periods": 53}}, "trend.periods: 53 must be at most 52"),
+    ({"trend": {"periods": "8"}}, 'trend.periods: "8" is not an integer (write 8 without quotes)'),
+    ({"trend": {"periods": 8.5}}, "trend.periods: 8.5 is not an integer"),
+    ({"trend": {"weeks": 8}}, "trend.weeks: unknown key (allowed: periods)"),
+    ({"trend": 8}, "trend: 8 is not a JSON object"),
     ({"$schema": 1}, "$schema: 1 is not a string"),
     # per job
     (
@@ -311,7 +318,7 @@ def test_every_field_of_the_model_has_a_failing_input_above():
                 'enabeld: unknown key; did you mean "enabled"? '
                 "(allowed: $schema, enabled, timezone, "
                 "stateDir, dashboardIssue, jobs, redaction, sources, outputDir, locale, github, "
-                "catchUpGrace, thresholds)"
+                "catchUpGrace, thresholds, trend)"
             ),
         ),
         (

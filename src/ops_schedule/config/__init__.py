@@ -315,6 +315,15 @@ class ThresholdsConfig(_Model):
         return critical
 
 
+class TrendConfig(_Model):
+    periods: StrictInt = Field(
+        8,
+        ge=2,
+        le=52,
+        description="Periods a trend shows, this one included (2 to 52; weekly reports, digest).",
+    )
+
+
 class Config(_Model):
     """The whole configuration file (``config/proxy-mcp/ops-schedule.json``)."""
 
@@ -362,6 +371,9 @@ class Config(_Model):
     )
     thresholds: ThresholdsConfig = Field(
         default_factory=ThresholdsConfig, description="Alert levels in reports."
+    )
+    trend: TrendConfig = Field(
+        default_factory=TrendConfig, description="How far back the weekly trends look."
     )
 
     @field_validator("catch_up_grace", mode="before")
