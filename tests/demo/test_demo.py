@@ -182,7 +182,8 @@ def test_the_demo_command_writes_data_and_a_valid_config_that_enables_every_job(
     from ops_schedule.config import JOB_NAMES, load_config
 
     result = CliRunner().invoke(
-        cli, ["demo", "--dir", "d", "--events", "3000", "--days", "2", "--locale", "en"]
+        cli,
+        ["demo", "--dir", "d", "--events", "3000", "--days", "2", "--weeks", "0", "--locale", "en"],
     )
     assert result.exit_code == 0, result.output
     records = len((tmp_path / "d/incidents/state.jsonl").read_bytes().splitlines())

@@ -2,7 +2,9 @@
 
 JSON Lines, several records per incident key as it evolves (opened, recurring, resolved); the
 last record per key wins. A few incidents start before the digest's week, a few are still
-active, and one is suppressed, so every branch of the digest has something to show.
+active, and one is suppressed, so every branch of the digest has something to show. In the
+last week timeouts are rarer, as if last week's proposal had worked, so the digest's
+follow-up has something to report.
 """
 
 from __future__ import annotations
@@ -37,19 +39,27 @@ def _reason(template: str, affected: list[str], rng: random.Random) -> str:
     )
 
 
-def write_incident_file(path: Path, *, end: datetime, seed: int = 0) -> int:
-    """Write incident records for the three weeks before ``end``; return the number of lines.
+_WEIGHTS = (6, 5, 3, 3, 1, 1)
+_LAST_WEEK_WEIGHTS = (1, 5, 3, 3, 1, 1)  # timeouts fell after last week's proposal
+INCIDENTS_PER_WEEK = 20
 
-    Three weeks, so a weekly digest has a previous week to compare with whatever the weekday.
+
+def write_incident_file(path: Path, *, end: datetime, seed: int = 0, weeks: int = 3) -> int:
+    """Write incident records for the ``weeks`` weeks before ``end``; return the number of lines.
+
+    Three weeks by default, so a weekly digest has a previous week to compare with whatever the
+    weekday.
     """
     if end.tzinfo is None:
         raise ValueError("end must be an aware datetime")
     rng = random.Random(seed)  # noqa: S311 - sample data, reproducible by design
     records: list[tuple[datetime, dict[str, object]]] = []
-    for number in range(60):
-        template, components, weights = rng.choices(_CAUSES, weights=(6, 5, 3, 3, 1, 1))[0]
-        first = end - timedelta(minutes=rng.randrange(10, 21 * 24 * 60))
-        severity = rng.choices(("critical", "warn", "info"), weights=weights)[0]
+    for number in range(INCIDENTS_PER_WEEK * weeks):
+        first = end - timedelta(minutes=rng.randrange(10, weeks * 7 * 24 * 60))
+        last_week = end - first < timedelta(days=7)
+        weights = _LAST_WEEK_WEIGHTS if last_week else _WEIGHTS
+        template, components, severities = rng.choices(_CAUSES, weights=weights)[0]
+        severity = rng.choices(("critical", "warn", "info"), weights=severities)[0]
         affected = sorted(rng.sample(components, k=rng.randint(1, len(components))))
         key = f"{affected[0]}:{template.split()[0].lower()}:{number}"
         reasons = [_reason(template, affected, rng) for _ in range(rng.randint(1, 3))]

@@ -41,19 +41,28 @@ def demo_config(directory: Path, locale: str) -> dict[str, object]:
     }
 
 
+WEEKS = 8  # the default trend: this week and seven archived ones
+
+
+def days_for(weeks: int) -> int:
+    """Days of events for ``weeks`` weekly reports: each reads its week and the one before,
+    and the current week may have only begun."""
+    return 7 * (weeks + 1) + 8
+
+
 def write_demo(
     directory: Path,
     *,
     now: datetime,
     seed: int = 0,
-    days: int = 22,
-    events: int = 450_000,
+    days: int = days_for(WEEKS),
+    events: int = 600_000,
     locale: str = "ja",
 ) -> DemoFiles:
     """Write the demo files under ``directory``; the event log ends at ``now``.
 
-    Twenty-two days by default: whatever the weekday, the weekly report then has a full
-    previous week to compare with.
+    Enough days that each of the last eight weekly reports has a full previous week to compare
+    with, whatever the weekday; the incident state covers the same weeks.
     """
     events_path = directory / "events.jsonl"
     incidents_path = directory / "incidents" / "state.jsonl"
@@ -65,7 +74,9 @@ def write_demo(
         seed=seed,
         malformed_every=5000,
     )
-    incident_lines = write_incident_file(incidents_path, end=now, seed=seed)
+    incident_lines = write_incident_file(
+        incidents_path, end=now, seed=seed, weeks=max(1, -(-days // 7))
+    )
     config_path = directory / CONFIG_NAME
     config = demo_config(directory, locale)
     config_path.write_text(

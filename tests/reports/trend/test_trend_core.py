@@ -76,6 +76,7 @@ def test_a_series_compares_its_last_value_with_the_median_of_the_others():
         (0.99961, "rate", "99.96"),
         (65_432.0, "count", "65.4k"),
         (150_123.0, "count", "150k"),
+        (10_009.0, "amount", "10.0k"),
         (2_345_678.0, "count", "2.35M"),
         (3690.0, "amount", "3,690"),
         (42.25, "amount", "42.2"),

@@ -11,9 +11,13 @@ from ops_schedule.reports.digest.incidents import (
     IncidentDataNotFoundError,
     read_incidents,
 )
-from ops_schedule.reports.digest.markdown import digest_json, digest_markdown
+from ops_schedule.reports.digest.markdown import SCHEMA_VERSION, digest_json, digest_markdown
 from ops_schedule.reports.digest.rules import Digest, build_digest, digest_window, in_window
 from ops_schedule.reports.digest.rules import previous_window as week_before
+from ops_schedule.reports.digest.trend import digest_trend
+from ops_schedule.reports.trend.archive import read_archived
+from ops_schedule.reports.trend.contract import trend_json
+from ops_schedule.reports.trend.periods import trend_periods
 
 __all__ = ["WeeklyImprovementDigest", "digest_summary_line"]
 
@@ -59,10 +63,17 @@ class WeeklyImprovementDigest:
             if in_window(incident, window) or in_window(incident, before)
         ]
         digest = build_digest(relevant, ctx.window_end, config.zone, loaded.malformed)
+        document = digest_json(digest, self.name, ctx.period_key, config.locale, config.timezone)
+        earlier = trend_periods(ctx.period_key, config.trend.periods)[:-1]
+        archived = read_archived(
+            config.output_dir, self.name, earlier, newest_version=SCHEMA_VERSION
+        )
+        trend = digest_trend(archived, ctx.period_key, document)
+        document["trend"] = trend_json(trend)
         return Report(
             job=self.name,
             period_key=ctx.period_key,
             summary=digest_summary_line(digest, ctx.period_key),
-            markdown=digest_markdown(digest, ctx.period_key, config.locale, config.zone),
-            data=digest_json(digest, self.name, ctx.period_key, config.locale, config.timezone),
+            markdown=digest_markdown(digest, ctx.period_key, config.locale, config.zone, trend),
+            data=document,
         )

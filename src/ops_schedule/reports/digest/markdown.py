@@ -11,16 +11,28 @@ from zoneinfo import ZoneInfo
 from ops_schedule.config import Locale
 from ops_schedule.reports.digest.rules import Cause, Digest, DigestProposal, IncidentTotals, Window
 from ops_schedule.reports.digest.text import ACTIONS, TEXT
+from ops_schedule.reports.digest.trend_markdown import trend_markdown
 from ops_schedule.reports.markdown import MAX_REPORT_CHARS, clip, code_span, cut_lines, table
+from ops_schedule.reports.trend.model import Trend
 from ops_schedule.timefmt import utc_iso
 
-__all__ = ["EXAMPLE_CHARS", "digest_json", "digest_markdown", "proposal_texts"]
+__all__ = [
+    "EXAMPLE_CHARS",
+    "SCHEMA_VERSION",
+    "digest_json",
+    "digest_markdown",
+    "proposal_texts",
+]
 
 EXAMPLE_CHARS = 300  # an example reason, as shown
 CELL_EXAMPLE_CHARS = 120
 COMPONENTS_IN_CELL = 5
 COMPONENTS_IN_ACTION = 3
 COMPONENT_ROWS = 20
+CAUSE_COUNTS = 50  # causes listed with their counts in the JSON, for later trends
+# 2: added ``schemaVersion``, ``causeCounts``, ``causeCountsComplete``, ``trend`` and
+# ``followUp`` (docs/trends.md). Archives without it are version 1.
+SCHEMA_VERSION = 2
 _BLANK_RUNS = re.compile(r"\n{3,}")
 
 
@@ -126,7 +138,9 @@ def digest_json(
                 "components": list(proposal.components),
             }
         )
+    counts = sorted(digest.cause_counts.items(), key=lambda item: (-item[1], item[0]))
     return {
+        "schemaVersion": SCHEMA_VERSION,
         "job": job,
         "period": period,
         "window": {**_window_json(digest.window), "timezone": timezone},
@@ -159,6 +173,8 @@ def digest_json(
         },
         "malformedLines": digest.malformed_lines,
         "locale": locale,
+        "causeCounts": [{"cause": c, "count": n} for c, n in counts[:CAUSE_COUNTS]],
+        "causeCountsComplete": len(counts) <= CAUSE_COUNTS,
     }
 
 
@@ -281,7 +297,9 @@ def _health_table(digest: Digest, locale: Locale) -> list[str]:
     return lines
 
 
-def digest_markdown(digest: Digest, period: str, locale: Locale, zone: ZoneInfo) -> str:
+def digest_markdown(
+    digest: Digest, period: str, locale: Locale, zone: ZoneInfo, trend: Trend | None = None
+) -> str:
     """GitHub-flavoured Markdown, never longer than ``MAX_REPORT_CHARS``."""
     text = TEXT[locale]
     lines = _header(digest, period, locale, zone)
@@ -292,8 +310,10 @@ def digest_markdown(digest: Digest, period: str, locale: Locale, zone: ZoneInfo)
             lines.append(
                 text["none_previous_one" if before == 1 else "none_previous"].format(n=before)
             )
+        if trend is not None:
+            lines.extend(["", *trend_markdown(trend, locale)])
         lines.extend(_footer(digest, locale))
-        return "\n".join(lines) + "\n"
+        return _BLANK_RUNS.sub("\n\n", "\n".join(lines)).rstrip("\n") + "\n"
     lines.extend([f"### {text['summary']}", "", _summary_table(digest, locale), ""])
     lines.extend([f"### {text['top_causes']}", ""])
     if digest.causes:
@@ -301,6 +321,8 @@ def digest_markdown(digest: Digest, period: str, locale: Locale, zone: ZoneInfo)
         lines.extend([f"### {text['proposals']}", "", *_proposals_list(digest, locale), ""])
     else:
         lines.extend([text["no_causes"], ""])
+    if trend is not None:
+        lines.extend(trend_markdown(trend, locale))
     if digest.components:
         lines.extend([f"### {text['health']}", "", *_health_table(digest, locale)])
     lines.extend(_footer(digest, locale))

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from zoneinfo import ZoneInfo
@@ -269,6 +269,7 @@ class Digest:
     proposals: tuple[DigestProposal, ...]
     components: tuple[ComponentHealth, ...]
     malformed_lines: int = 0
+    cause_counts: Mapping[str, int] = field(default_factory=dict)  # every cause of the window
 
     @property
     def empty(self) -> bool:
@@ -298,4 +299,5 @@ def build_digest(
         proposals=proposals_for(causes),
         components=component_health(current),
         malformed_lines=malformed_lines,
+        cause_counts=cause_counts(current),
     )

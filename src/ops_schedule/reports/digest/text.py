@@ -143,6 +143,10 @@ TEXT: dict[Locale, dict[str, str]] = {
         "last week {previous}",
         "why_components": "; components: {names}",
         "cut": "(The digest was cut to fit the size limit; the archived JSON has everything.)",
+        "trend": "Trend over {n} weeks",
+        "trend_chart": "Incidents per week",
+        "trend_axis": "incidents",
+        "trend_causes": "This week's top causes, week by week",
     },
     "ja": {
         "title": "週次改善ダイジェスト",
@@ -188,5 +192,9 @@ TEXT: dict[Locale, dict[str, str]] = {
         "前週 {previous} 件",
         "why_components": "。コンポーネント: {names}",
         "cut": "(サイズ上限に収めるため省略しました。アーカイブの JSON に全件があります。)",
+        "trend": "{n} 週間の推移",
+        "trend_chart": "週ごとのインシデント数",
+        "trend_axis": "件数",
+        "trend_causes": "今週の主な原因の週ごとの件数",
     },
 }

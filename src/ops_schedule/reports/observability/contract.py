@@ -16,6 +16,10 @@ from ops_schedule.reports.observability.model import McpRow, ReportData, WindowT
 from ops_schedule.reports.observability.wording import proposal_sentences
 from ops_schedule.timefmt import utc_iso
 
+# 2: added ``schemaVersion``, ``trend`` and ``followUp`` (docs/trends.md). Archives without it
+# are version 1.
+SCHEMA_VERSION = 2
+
 
 def _totals(totals: WindowTotals) -> dict[str, Any]:
     return {
@@ -51,6 +55,7 @@ def report_json(
 ) -> dict[str, Any]:
     sentences = [proposal_sentences(p, locale, zone) for p in data.proposals]
     return {
+        "schemaVersion": SCHEMA_VERSION,
         "job": job,
         "period": period,
         "window": {"start": utc_iso(data.start), "end": utc_iso(data.end)},

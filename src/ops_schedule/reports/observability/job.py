@@ -20,9 +20,13 @@ from ops_schedule.config import JobConfig
 from ops_schedule.errors import JobError
 from ops_schedule.reports.base import JobContext, Report, Skipped
 from ops_schedule.reports.observability.analysis import build_report_data
-from ops_schedule.reports.observability.contract import report_json
+from ops_schedule.reports.observability.contract import SCHEMA_VERSION, report_json
 from ops_schedule.reports.observability.markdown import report_markdown, report_summary_line
 from ops_schedule.reports.observability.stats import WindowStats
+from ops_schedule.reports.observability.trend import observability_trend
+from ops_schedule.reports.trend.archive import read_archived
+from ops_schedule.reports.trend.contract import trend_json
+from ops_schedule.reports.trend.periods import trend_periods
 from ops_schedule.scheduling.rules import window_start
 
 BUCKETS = {"daily": timedelta(hours=1), "weekly": timedelta(days=1)}
@@ -83,12 +87,26 @@ class ObservabilityReportJob:
             raise JobError(f"cannot read the event log {config.sources.events}: {exc}") from exc
         data = build_report_data(current, previous, config.thresholds, bucket=bucket)
         zone, locale = config.zone, config.locale
+        document = report_json(data, job=self.name, period=ctx.period_key, locale=locale, zone=zone)
+        trend = None
+        if cadence == "weekly":  # a week of daily numbers is what the weekly report sums up
+            earlier = trend_periods(ctx.period_key, config.trend.periods)[:-1]
+            archived = read_archived(
+                config.output_dir, self.name, earlier, newest_version=SCHEMA_VERSION
+            )
+            trend = observability_trend(archived, ctx.period_key, document)
+            document["trend"] = trend_json(trend)
         return Report(
             job=self.name,
             period_key=ctx.period_key,
             summary=report_summary_line(data, cadence=cadence, period=ctx.period_key),
             markdown=report_markdown(
-                data, cadence=cadence, period=ctx.period_key, locale=locale, zone=zone
+                data,
+                cadence=cadence,
+                period=ctx.period_key,
+                locale=locale,
+                zone=zone,
+                trend=trend,
             ),
-            data=report_json(data, job=self.name, period=ctx.period_key, locale=locale, zone=zone),
+            data=document,
         )

@@ -26,7 +26,9 @@ from ops_schedule.reports.observability.text import (
     fmt_signed_int,
     fmt_signed_ms,
 )
+from ops_schedule.reports.observability.trend_markdown import trend_markdown
 from ops_schedule.reports.observability.wording import alert_reasons, proposal_sentences
+from ops_schedule.reports.trend.model import Trend
 
 MAX_MCP_ROWS = 60  # beyond this the table is cut; the JSON archive keeps every row
 EXAMPLE_CHARS = 160  # an example message longer than this is shortened in the table
@@ -173,7 +175,13 @@ def _proposals(data: ReportData, locale: Locale, zone: ZoneInfo) -> str:
 
 
 def report_markdown(
-    data: ReportData, *, cadence: Cadence, period: str, locale: Locale, zone: ZoneInfo
+    data: ReportData,
+    *,
+    cadence: Cadence,
+    period: str,
+    locale: Locale,
+    zone: ZoneInfo,
+    trend: Trend | None = None,
 ) -> str:
     t = LABELS[locale]
     th = data.thresholds
@@ -199,6 +207,8 @@ def report_markdown(
         f"### {t['proposals']}",
         _proposals(data, locale, zone),
     ]
+    if trend is not None:
+        parts.append(trend_markdown(trend, locale, th))
     if chart and any(b.events for b in data.buckets):  # an empty chart says nothing
         parts += [f"### {t['chart'].format(bucket=bucket_name)}", chart]
         parts.append(t["chart.legend"].format(zone=zone.key))

@@ -55,6 +55,10 @@ TEXT: Mapping[Locale, Mapping[str, str]] = {
 }
 
 
+# (at least, divisor, format): 2,345,678 -> 2.35M, 150,123 -> 150k, 65,432 -> 65.4k
+_SCALES = ((1_000_000, 1_000_000, "{:.2f}M"), (100_000, 1000, "{:.0f}k"), (10_000, 1000, "{:.1f}k"))
+
+
 def compact(value: float | None, measure: str) -> str:
     """``97.1`` for a rate (in %), ``65.4k`` for a large number, ``3,690`` below 10,000."""
     if value is None:
@@ -64,12 +68,10 @@ def compact(value: float | None, measure: str) -> str:
         # 99.96 % must not read as 100.0: one more digit near the ends, as in the reports.
         near_end = 99.9 < percent < 100 or 0 < percent < 0.1  # noqa: PLR2004
         return f"{percent:.2f}" if near_end else f"{percent:.1f}"
-    magnitude = abs(value)
-    if magnitude >= 1_000_000:  # noqa: PLR2004
-        return f"{value / 1_000_000:.3g}M"
-    if magnitude >= 10_000:  # noqa: PLR2004
-        return f"{value / 1000:.3g}k"
-    if magnitude >= 100 or value == round(value):  # noqa: PLR2004
+    for least, divisor, shape in _SCALES:
+        if abs(value) >= least:
+            return shape.format(value / divisor)
+    if abs(value) >= 100 or value == round(value):  # noqa: PLR2004
         return f"{value:,.0f}"
     return f"{value:.1f}"
 
