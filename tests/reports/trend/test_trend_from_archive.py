@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from ops_schedule.config import parse_config
@@ -153,3 +154,18 @@ def test_the_trend_tables_and_charts_are_in_both_reports(archive):
     assert '    x-axis ["W43", "W45", "W47", "W48"]' in weekly  # gaps are left off
     assert "### Trend over 6 weeks" in digest
     assert '    x-axis ["W43", "W45", "W47", "W48"]' in digest
+
+
+@pytest.mark.parametrize(("job", "schema"), [(WEEKLY, "observability-report"), (DIGEST, "digest")])
+def test_the_json_with_trend_and_follow_up_validates_against_its_versioned_schema(
+    archive, job, schema
+):
+    from repo import ROOT
+
+    _, reports = archive
+    document = json.loads(json.dumps(reports[job].data))
+    checker = json.loads((ROOT / "schemas" / f"{schema}.schema.json").read_text("utf-8"))
+    jsonschema.validate(document, checker)
+    assert document["schemaVersion"] == 2
+    assert document["followUp"]["period"] == "2026-W47"
+    assert document["followUp"]["items"]

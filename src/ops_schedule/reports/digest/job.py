@@ -6,12 +6,18 @@ import dataclasses
 
 from ops_schedule.redaction import Redactor
 from ops_schedule.reports.base import JobContext, Report, Skipped
+from ops_schedule.reports.digest.followup import digest_follow_up
 from ops_schedule.reports.digest.incidents import (
     Incident,
     IncidentDataNotFoundError,
     read_incidents,
 )
-from ops_schedule.reports.digest.markdown import SCHEMA_VERSION, digest_json, digest_markdown
+from ops_schedule.reports.digest.markdown import (
+    SCHEMA_VERSION,
+    digest_json,
+    digest_markdown,
+    follow_up_json,
+)
 from ops_schedule.reports.digest.rules import Digest, build_digest, digest_window, in_window
 from ops_schedule.reports.digest.rules import previous_window as week_before
 from ops_schedule.reports.digest.trend import digest_trend
@@ -70,10 +76,19 @@ class WeeklyImprovementDigest:
         )
         trend = digest_trend(archived, ctx.period_key, document)
         document["trend"] = trend_json(trend)
+        follow_up = digest_follow_up(archived[-1], digest.cause_counts)
+        document["followUp"] = follow_up_json(follow_up)
         return Report(
             job=self.name,
             period_key=ctx.period_key,
             summary=digest_summary_line(digest, ctx.period_key),
-            markdown=digest_markdown(digest, ctx.period_key, config.locale, config.zone, trend),
+            markdown=digest_markdown(
+                digest,
+                ctx.period_key,
+                config.locale,
+                config.zone,
+                trend=trend,
+                follow_up=follow_up,
+            ),
             data=document,
         )

@@ -9,10 +9,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ops_schedule.config import Locale
+from ops_schedule.reports.digest.followup import FollowUp
 from ops_schedule.reports.digest.rules import Cause, Digest, DigestProposal, IncidentTotals, Window
 from ops_schedule.reports.digest.text import ACTIONS, TEXT
 from ops_schedule.reports.digest.trend_markdown import trend_markdown
 from ops_schedule.reports.markdown import MAX_REPORT_CHARS, clip, code_span, cut_lines, table
+from ops_schedule.reports.trend.change import change_mark
 from ops_schedule.reports.trend.model import Trend
 from ops_schedule.timefmt import utc_iso
 
@@ -117,6 +119,23 @@ def _cause_json(cause: Cause) -> dict[str, Any]:
         "category": cause.category,
         "previousCount": cause.previous_count,
         "delta": cause.count - cause.previous_count,
+    }
+
+
+def follow_up_json(follow_up: FollowUp) -> dict[str, Any]:
+    return {
+        "period": follow_up.period,
+        "items": [
+            {
+                "cause": item.cause,
+                "category": item.category,
+                "lastWeek": item.before,
+                "thisWeek": item.now,
+                "verdict": item.verdict,
+            }
+            for item in follow_up.items
+        ],
+        "note": follow_up.problem,
     }
 
 
@@ -297,8 +316,37 @@ def _health_table(digest: Digest, locale: Locale) -> list[str]:
     return lines
 
 
+def _follow_up_lines(follow_up: FollowUp, locale: Locale) -> list[str]:
+    text = TEXT[locale]
+    lines = [f"### {text['follow_up'].format(period=follow_up.period)}", ""]
+    if follow_up.problem is not None:
+        missing = follow_up.problem.endswith("is not in the archive")
+        key = "follow_up_missing" if missing else "follow_up_unreadable"
+        lines.append(text[key].format(period=follow_up.period, problem=follow_up.problem))
+    elif not follow_up.items:
+        lines.append(text["follow_up_none"])
+    lines.extend(
+        "- "
+        + text["follow_up_line"].format(
+            cause=code_span(item.cause),
+            before=item.before,
+            now=item.now,
+            mark=change_mark(item.before, item.now),
+            verdict=text[f"verdict_{item.verdict}"],
+        )
+        for item in follow_up.items
+    )
+    return [*lines, ""]
+
+
 def digest_markdown(
-    digest: Digest, period: str, locale: Locale, zone: ZoneInfo, trend: Trend | None = None
+    digest: Digest,
+    period: str,
+    locale: Locale,
+    zone: ZoneInfo,
+    *,
+    trend: Trend | None = None,
+    follow_up: FollowUp | None = None,
 ) -> str:
     """GitHub-flavoured Markdown, never longer than ``MAX_REPORT_CHARS``."""
     text = TEXT[locale]
@@ -310,6 +358,8 @@ def digest_markdown(
             lines.append(
                 text["none_previous_one" if before == 1 else "none_previous"].format(n=before)
             )
+        if follow_up is not None:
+            lines.extend(["", *_follow_up_lines(follow_up, locale)])
         if trend is not None:
             lines.extend(["", *trend_markdown(trend, locale)])
         lines.extend(_footer(digest, locale))
@@ -321,6 +371,8 @@ def digest_markdown(
         lines.extend([f"### {text['proposals']}", "", *_proposals_list(digest, locale), ""])
     else:
         lines.extend([text["no_causes"], ""])
+    if follow_up is not None:
+        lines.extend(_follow_up_lines(follow_up, locale))
     if trend is not None:
         lines.extend(trend_markdown(trend, locale))
     if digest.components:

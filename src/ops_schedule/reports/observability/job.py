@@ -21,6 +21,8 @@ from ops_schedule.errors import JobError
 from ops_schedule.reports.base import JobContext, Report, Skipped
 from ops_schedule.reports.observability.analysis import build_report_data
 from ops_schedule.reports.observability.contract import SCHEMA_VERSION, report_json
+from ops_schedule.reports.observability.followup import report_follow_up
+from ops_schedule.reports.observability.followup_markdown import follow_up_json
 from ops_schedule.reports.observability.markdown import report_markdown, report_summary_line
 from ops_schedule.reports.observability.stats import WindowStats
 from ops_schedule.reports.observability.trend import observability_trend
@@ -88,7 +90,7 @@ class ObservabilityReportJob:
         data = build_report_data(current, previous, config.thresholds, bucket=bucket)
         zone, locale = config.zone, config.locale
         document = report_json(data, job=self.name, period=ctx.period_key, locale=locale, zone=zone)
-        trend = None
+        trend = follow_up = None
         if cadence == "weekly":  # a week of daily numbers is what the weekly report sums up
             earlier = trend_periods(ctx.period_key, config.trend.periods)[:-1]
             archived = read_archived(
@@ -96,6 +98,8 @@ class ObservabilityReportJob:
             )
             trend = observability_trend(archived, ctx.period_key, document)
             document["trend"] = trend_json(trend)
+            follow_up = report_follow_up(archived[-1], data)
+            document["followUp"] = follow_up_json(follow_up)
         return Report(
             job=self.name,
             period_key=ctx.period_key,
@@ -107,6 +111,7 @@ class ObservabilityReportJob:
                 locale=locale,
                 zone=zone,
                 trend=trend,
+                follow_up=follow_up,
             ),
             data=document,
         )

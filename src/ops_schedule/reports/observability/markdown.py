@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 from ops_schedule.config import Cadence, Locale
 from ops_schedule.reports.markdown import MAX_REPORT_CHARS, cut_lines, table
 from ops_schedule.reports.observability.chart import xychart
+from ops_schedule.reports.observability.followup import FollowUp
+from ops_schedule.reports.observability.followup_markdown import follow_up_markdown
 from ops_schedule.reports.observability.model import McpRow, ReportData
 from ops_schedule.reports.observability.proposals import MIN_SAMPLE
 from ops_schedule.reports.observability.text import (
@@ -182,6 +184,7 @@ def report_markdown(
     locale: Locale,
     zone: ZoneInfo,
     trend: Trend | None = None,
+    follow_up: FollowUp | None = None,
 ) -> str:
     t = LABELS[locale]
     th = data.thresholds
@@ -207,6 +210,8 @@ def report_markdown(
         f"### {t['proposals']}",
         _proposals(data, locale, zone),
     ]
+    if follow_up is not None:
+        parts.append(follow_up_markdown(follow_up, locale))
     if trend is not None:
         parts.append(trend_markdown(trend, locale, th))
     if chart and any(b.events for b in data.buckets):  # an empty chart says nothing
