@@ -105,26 +105,30 @@ def test_the_markdown_parses_with_tables_of_consistent_width(locale):
 
 @pytest.mark.parametrize("locale", ["ja", "en"])
 @pytest.mark.parametrize(("bucket", "length", "bars"), [(HOUR, DAY, 24), (DAY, 7 * DAY, 7)])
-def test_the_mermaid_chart_is_a_well_formed_xychart(locale, bucket, length, bars):
+def test_events_and_failures_are_two_bar_charts_each_on_its_own_scale(
+    locale, bucket, length, bars
+):
     markdown = report_markdown(
         make_data(bucket, length), cadence="daily", period="p", locale=locale, zone=TOKYO
     )
-    (chart,) = mermaid_blocks(parse(markdown))
-    lines = chart.strip().splitlines()
-    assert lines[0] == "xychart-beta"
-    assert re.fullmatch(r'    title "[^"]+"', lines[1])
-    labels = re.fullmatch(r"    x-axis \[(.*)\]", lines[2])
-    assert labels
-    assert re.fullmatch(r'    y-axis "[^"]+" 0 --> \d+', lines[3])
-    bar = re.fullmatch(r"    bar \[([\d, ]*)\]", lines[4])
-    line = re.fullmatch(r"    line \[([\d, ]*)\]", lines[5])
-    assert bar
-    assert line
-    assert len(re.findall(r'"[^"]*"', labels.group(1))) == bars
-    assert len(bar.group(1).split(", ")) == bars
-    assert len(line.group(1).split(", ")) == bars
-    first = "09:00" if bucket == HOUR else "11-19"  # local clock time / local date
-    assert labels.group(1).startswith(f'"{first}"')
+    events, failures = mermaid_blocks(parse(markdown))
+    for chart, top, value in ((events, 40, "40"), (failures, 2, "2")):
+        lines = chart.strip().splitlines()
+        assert lines[0].startswith("%%{init:")
+        assert lines[1] == "xychart-beta"
+        assert re.fullmatch(r'    title "[^"]+"', lines[2])
+        labels = re.fullmatch(r"    x-axis \[(.*)\]", lines[3])
+        assert labels
+        # Failures get an axis of their own: 2 per hour is not flat against 40 events.
+        assert re.fullmatch(rf'    y-axis "[^"]+" 0 --> {top}', lines[4])
+        bar = re.fullmatch(r"    bar \[([\d, ]*)\]", lines[5])
+        assert bar
+        assert bar.group(1).split(", ") == [value] * bars
+        names = re.findall(r'"([^"]*)"', labels.group(1))
+        assert len(names) == bars
+        # Two-digit hours (local clock) or local dates: short enough never to overlap.
+        assert names[0] == ("09" if bucket == HOUR else "11-19")
+        assert max(len(n) for n in names) <= 5
 
 
 def test_the_english_report_reads_as_expected():
@@ -289,20 +293,21 @@ def test_any_mcp_name_or_message_keeps_every_table_row_as_wide_as_its_header(nam
 
 
 def test_a_chart_with_too_many_buckets_merges_neighbours_and_keeps_the_sums():
-    from ops_schedule.reports.observability.chart import MAX_BARS, xychart
+    from ops_schedule.reports.observability.chart import MAX_BARS, bar_chart
     from ops_schedule.reports.observability.model import Bucket
 
     buckets = [Bucket(END + n * HOUR, n, 1) for n in range(168)]
-    chart = xychart(buckets, HOUR, TOKYO, title="t", y_label="y")
-    bar = re.search(r"bar \[([\d, ]*)\]", chart)
-    line = re.search(r"line \[([\d, ]*)\]", chart)
+    events = bar_chart(buckets, HOUR, TOKYO, title="t", y_label="y", value="events")
+    failures = bar_chart(buckets, HOUR, TOKYO, title="t", y_label="y", value="failures")
+    bar = re.search(r"bar \[([\d, ]*)\]", events)
+    line = re.search(r"bar \[([\d, ]*)\]", failures)
     assert bar
     assert line
     bars = [int(v) for v in bar.group(1).split(", ")]
     assert len(bars) == 42 <= MAX_BARS  # four hours per bar
     assert sum(bars) == sum(range(168))
     assert [int(v) for v in line.group(1).split(", ")] == [4] * 42
-    assert '"09:00", "13:00"' in chart
+    assert '"09", "13"' in events
 
 
 def test_an_empty_window_has_no_chart_and_its_notes_stay_a_separate_list():

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from ops_schedule.config import Cadence, Locale
 from ops_schedule.reports.markdown import MAX_REPORT_CHARS, cut_lines, table
-from ops_schedule.reports.observability.chart import xychart
+from ops_schedule.reports.observability.chart import bar_chart
 from ops_schedule.reports.observability.followup import FollowUp
 from ops_schedule.reports.observability.followup_markdown import follow_up_markdown
 from ops_schedule.reports.observability.model import McpRow, ReportData
@@ -191,13 +191,17 @@ def report_markdown(
     reasons = alert_reasons(data, locale)
     window = f"{fmt_local(data.start, zone)} – {fmt_local(data.end, zone)} ({zone.key})"
     bucket_name = t["bucket.hour"] if data.bucket < timedelta(days=1) else t["bucket.day"]
-    chart = xychart(
-        data.buckets,
-        data.bucket,
-        zone,
-        title=t["chart"].format(bucket=bucket_name),
-        y_label=t["chart.events"],
-    )
+    charts = [
+        bar_chart(
+            data.buckets,
+            data.bucket,
+            zone,
+            title=t[f"chart.{value}"].format(bucket=bucket_name, zone=zone.key),
+            y_label=t[f"chart.{value}Axis"],
+            value=value,
+        )
+        for value in ("events", "failures")
+    ]
     alert = f"**{t['alert']}: {_ICON[data.alert]} {t[f'alert.{data.alert}']}**"
     if reasons:
         alert += " — " + "; ".join(reasons)
@@ -214,9 +218,8 @@ def report_markdown(
         parts.append(follow_up_markdown(follow_up, locale))
     if trend is not None:
         parts.append(trend_markdown(trend, locale, th))
-    if chart and any(b.events for b in data.buckets):  # an empty chart says nothing
-        parts += [f"### {t['chart'].format(bucket=bucket_name)}", chart]
-        parts.append(t["chart.legend"].format(zone=zone.key))
+    if any(b.events for b in data.buckets):  # an empty chart says nothing
+        parts += [f"### {t['chart'].format(bucket=bucket_name)}", *charts]
     parts += [
         f"### {t['mcps']}",
         _mcp_table(data, locale),

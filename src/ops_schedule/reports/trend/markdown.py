@@ -19,6 +19,10 @@ from ops_schedule.reports.trend.model import Section, Series, Trend
 from ops_schedule.reports.trend.periods import short_label
 
 GAP = "—"
+# Mermaid draws charts 500 px tall by default; at comment width 280 px reads as well and leaves
+# the tables in view.
+CHART_HEIGHT = 280
+MERMAID_INIT = '%%{init: {"xyChart": {"height": ' + str(CHART_HEIGHT) + "}}}%%"
 
 TEXT: Mapping[Locale, Mapping[str, str]] = {
     "en": {
@@ -148,6 +152,7 @@ def trend_chart(
     return "\n".join(
         [
             "```mermaid",
+            MERMAID_INIT,
             "xychart-beta",
             f"    title {_quote(title)}",
             "    x-axis [" + ", ".join(_quote(label) for label, _ in shown) + "]",
