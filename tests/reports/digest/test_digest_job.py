@@ -87,12 +87,25 @@ def test_a_week_of_incidents_gives_a_report_with_the_summary_line():
     assert report.period_key == "2026-W48"
     assert (
         report.summary
-        == "digest 2026-W48: 3 incidents (1 critical), top cause: timeout after <n>ms"
+        == 'digest 2026-W48: 3 incidents (1 critical), top cause: "Timeout after 5000 ms" '
+        "and the like (2 incidents)"
     )
+    assert "<n>" not in report.summary  # a placeholder reads like a bug
     assert report.markdown.startswith("## 週次改善ダイジェスト 2026-W48\n")
     assert report.data["malformedLines"] == 1
     assert report.data["locale"] == "ja"
     jsonschema.validate(report.data, SCHEMA)
+
+
+def test_the_summary_line_shows_one_line_of_a_long_example():
+    write_state(line("a", ["timeout after 3012ms\n" + "slow " * 40]))
+    summary = build().summary
+    assert "\n" not in summary
+    example = summary.split('top cause: "')[1].split('" and the like')[0]
+    assert example.startswith("timeout after 3012ms slow slow")
+    assert example.endswith("…")
+    assert len(example) <= 60
+    assert summary.endswith("and the like (1 incident)")
 
 
 def test_the_locale_comes_from_the_config():

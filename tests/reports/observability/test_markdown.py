@@ -95,8 +95,8 @@ def test_the_markdown_parses_with_tables_of_consistent_width(locale):
         make_data(), cadence="daily", period="2026-11-26", locale=locale, zone=TOKYO
     )
     found = tables(parse(markdown))
-    # summary (4 columns), MCPs (9), top failures (4), circuit breakers not closed (3)
-    assert [rows[0] for rows in found] == [4, 9, 4, 3]
+    # summary (4 columns), MCPs (8), top failures (4), circuit breakers not closed (3)
+    assert [rows[0] for rows in found] == [4, 8, 4, 3]
     for rows in found:
         assert len(set(rows)) == 1, rows  # every row as wide as the header
     assert len(found[1]) == 1 + 3  # header and three MCPs
@@ -105,9 +105,7 @@ def test_the_markdown_parses_with_tables_of_consistent_width(locale):
 
 @pytest.mark.parametrize("locale", ["ja", "en"])
 @pytest.mark.parametrize(("bucket", "length", "bars"), [(HOUR, DAY, 24), (DAY, 7 * DAY, 7)])
-def test_events_and_failures_are_two_bar_charts_each_on_its_own_scale(
-    locale, bucket, length, bars
-):
+def test_events_and_failures_are_two_bar_charts_each_on_its_own_scale(locale, bucket, length, bars):
     markdown = report_markdown(
         make_data(bucket, length), cadence="daily", period="p", locale=locale, zone=TOKYO
     )
@@ -139,7 +137,14 @@ def test_the_english_report_reads_as_expected():
     assert "**Alert: 🟡 WARNING** — success rate below 95.0%; 1 MCP(s) degraded" in markdown
     assert "Window: 2026-11-25 09:00 – 2026-11-26 09:00 (Asia/Tokyo)" in markdown
     assert "| Success rate | 94.0% | 98.9% | -4.9 pt |" in markdown
-    assert "| memory | 30 | 0 | 0.0% | n/a | n/a | closed | 0 | ok |" in markdown
+    assert (
+        "| MCP | Calls | Failures | Fail % | Mean (ms) | p95 (ms) | Circuit | Status |" in markdown
+    )
+    assert "| memory | 30 | 0 | 0.0% | n/a | n/a | closed | ok |" in markdown
+    assert (
+        "| browser | 100 | 40 | 40.0% | 5,100 | 9,000 | open (2×) | ⚠️ circuit, failures, slow |"
+        in markdown
+    )
     assert "| browser | **open** | 2026-11-26 08:00 |" in markdown
     assert "1. **Check the upstream of browser: its circuit breaker is open**" in markdown
 

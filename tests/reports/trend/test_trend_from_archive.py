@@ -150,7 +150,7 @@ def test_the_trend_tables_and_charts_are_in_both_reports(archive):
     _, reports = archive
     weekly, digest = reports[WEEKLY].markdown, reports[DIGEST].markdown
     assert "### Trend over 6 weeks" in weekly
-    assert "| Metric | W43 | W44 | W45 | W46 | W47 | W48 | vs median |" in weekly
+    assert "| Metric | W43 | W44 | W45 | W46 | W47 | W48 | Trend |" in weekly
     assert '    x-axis ["W43", "W45", "W47", "W48"]' in weekly  # gaps are left off
     assert "### Trend over 6 weeks" in digest
     assert '    x-axis ["W43", "W45", "W47", "W48"]' in digest

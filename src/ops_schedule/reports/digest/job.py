@@ -21,11 +21,14 @@ from ops_schedule.reports.digest.markdown import (
 from ops_schedule.reports.digest.rules import Digest, build_digest, digest_window, in_window
 from ops_schedule.reports.digest.rules import previous_window as week_before
 from ops_schedule.reports.digest.trend import digest_trend
+from ops_schedule.reports.markdown import clip
 from ops_schedule.reports.trend.archive import read_archived
 from ops_schedule.reports.trend.contract import trend_json
 from ops_schedule.reports.trend.periods import trend_periods
 
 __all__ = ["WeeklyImprovementDigest", "digest_summary_line"]
+
+SUMMARY_EXAMPLE_CHARS = 60
 
 
 def redact_incident(incident: Incident, redactor: Redactor) -> Incident:
@@ -46,7 +49,12 @@ def digest_summary_line(digest: Digest, period: str) -> str:
     noun = "incident" if totals.incidents == 1 else "incidents"
     line = f"digest {period}: {totals.incidents} {noun} ({totals.by_severity['critical']} critical)"
     if digest.causes:
-        line += f", top cause: {digest.causes[0].cause}"
+        # The normalised cause ("timeout after <n>ms") reads like a bug in a one-line summary;
+        # one of its reasons, as written (and redacted), reads like what happened.
+        top = digest.causes[0]
+        example = clip(" ".join(top.example.split()), SUMMARY_EXAMPLE_CHARS)
+        noun = "incident" if top.count == 1 else "incidents"
+        line += f', top cause: "{example}" and the like ({top.count} {noun})'
     return line
 
 

@@ -257,8 +257,11 @@ def _summary_table(digest: Digest, locale: Locale) -> str:
 
 
 def _causes_table(digest: Digest, locale: Locale) -> str:
+    """The numbers in a table narrow enough for a comment; each cause's example and components
+    in a numbered list below it (the numbers match the ``#`` column)."""
     text = TEXT[locale]
     rows = []
+    details = []
     for rank, cause in enumerate(digest.causes, start=1):
         mix = " / ".join(str(cause.severity[s]) for s in ("critical", "warn", "info"))
         rows.append(
@@ -268,27 +271,24 @@ def _causes_table(digest: Digest, locale: Locale) -> str:
                 cause.count,
                 _percent(cause.share),
                 mix,
-                _names(cause.components, COMPONENTS_IN_CELL, locale, code_span)
-                if cause.components
-                else "—",
                 _signed(cause.count - cause.previous_count),
-                code_span(clip(cause.example, CELL_EXAMPLE_CHARS)),
             )
         )
-    return table(
-        [
-            "#",
-            text["cause"],
-            text["incidents"],
-            text["share"],
-            text["mix"],
-            text["components"],
-            text["vs_last_week"],
-            text["example"],
-        ],
-        rows,
-        "rlrrclrl",
-    )
+        components = (
+            _names(cause.components, COMPONENTS_IN_CELL, locale, code_span)
+            if cause.components
+            else "—"
+        )
+        details.append(
+            text["cause_details"].format(
+                rank=rank,
+                example=code_span(clip(cause.example, CELL_EXAMPLE_CHARS)),
+                components=components,
+            )
+        )
+    headers = ["#", text["cause"], text["incidents"], text["share"], text["mix"]]
+    causes = table([*headers, text["vs_last_week"]], rows, "rlrrcr")
+    return causes + "\n\n" + "\n".join(details)
 
 
 def _proposals_list(digest: Digest, locale: Locale) -> list[str]:

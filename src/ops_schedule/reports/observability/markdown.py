@@ -23,6 +23,7 @@ from ops_schedule.reports.observability.text import (
     fmt_int,
     fmt_local,
     fmt_ms,
+    fmt_ms_number,
     fmt_percent,
     fmt_points,
     fmt_signed_int,
@@ -33,7 +34,7 @@ from ops_schedule.reports.observability.wording import alert_reasons, proposal_s
 from ops_schedule.reports.trend.model import Trend
 
 MAX_MCP_ROWS = 60  # beyond this the table is cut; the JSON archive keeps every row
-EXAMPLE_CHARS = 160  # an example message longer than this is shortened in the table
+EXAMPLE_CHARS = 80  # an example message longer than this is shortened in the table
 _ICON = {"OK": "🟢", "WARNING": "🟡", "CRITICAL": "🔴"}
 
 
@@ -88,7 +89,13 @@ def _status(row: McpRow, locale: Locale) -> str:
     t = LABELS[locale]
     if not row.degraded:
         return t["healthy"]
-    return f"⚠️ {t['degraded']} (" + ", ".join(t[f"why.{r}"] for r in row.reasons) + ")"
+    # The icon says "degraded"; the words say why, so the column stays narrow.
+    return "⚠️ " + ", ".join(t[f"why.{r}"] for r in row.reasons)
+
+
+def _circuit(row: McpRow, locale: Locale) -> str:
+    state = LABELS[locale][row.circuit]
+    return f"{state} ({row.circuit_open_count}×)" if row.circuit_open_count else state
 
 
 def _mcp_table(data: ReportData, locale: Locale) -> str:
@@ -96,16 +103,16 @@ def _mcp_table(data: ReportData, locale: Locale) -> str:
     na = t["na"]
     if not data.mcp:
         return t["noMcp"]
+    # Units sit in the headers, so a cell never breaks between a number and its unit.
     rows = [
         (
             row.name,
             fmt_int(row.calls),
             fmt_int(row.failures),
             fmt_percent(row.failure_rate, na),
-            fmt_ms(row.mean_ms, na),
-            fmt_ms(row.p95_ms, na),
-            t[row.circuit],
-            fmt_int(row.circuit_open_count),
+            fmt_ms_number(row.mean_ms, na),
+            fmt_ms_number(row.p95_ms, na),
+            _circuit(row, locale),
             _status(row, locale),
         )
         for row in data.mcp[:MAX_MCP_ROWS]
@@ -118,10 +125,10 @@ def _mcp_table(data: ReportData, locale: Locale) -> str:
         t["mean"],
         t["p95short"],
         t["circuit"],
-        t["opened"],
         t["status"],
     )
-    text = table(headers, rows, "lrrrrrlrl")
+    text = table(headers, rows, "lrrrrrll")
+    text += "\n\n" + t["circuitNote"]
     hidden = len(data.mcp) - MAX_MCP_ROWS
     if hidden > 0:
         text += "\n\n" + t["cutRows"].format(count=fmt_int(hidden))

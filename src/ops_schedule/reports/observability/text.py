@@ -43,13 +43,15 @@ LABELS: Mapping[Locale, Mapping[str, str]] = {
         "mcps": "MCPs",
         "mcp": "MCP",
         "calls": "Calls",
-        "failureRate": "Failure rate",
-        "mean": "Mean",
-        "p95short": "p95",
+        "failureRate": "Fail %",
+        "mean": "Mean (ms)",
+        "p95short": "p95 (ms)",
         "circuit": "Circuit",
-        "opened": "Opened",
+        "circuitNote": (
+            "Circuit: the breaker's state at the end of the window, and how often it opened "
+            "in the window (2×). ⚠️: degraded, and why."
+        ),
         "status": "Status",
-        "degraded": "degraded",
         "healthy": "ok",
         "why.circuit": "circuit",
         "why.failureRate": "failures",
@@ -138,12 +140,14 @@ LABELS: Mapping[Locale, Mapping[str, str]] = {
         "mcp": "MCP",
         "calls": "呼び出し",
         "failureRate": "失敗率",
-        "mean": "平均",
-        "p95short": "p95",
+        "mean": "平均 (ms)",
+        "p95short": "p95 (ms)",
         "circuit": "サーキット",
-        "opened": "オープン回数",
+        "circuitNote": (
+            "サーキット: 期間終了時のブレーカーの状態と、期間内に open になった回数 (2×)。"
+            "⚠️: 劣化 (理由つき)。"
+        ),
         "status": "状態",
-        "degraded": "劣化",
         "healthy": "正常",
         "why.circuit": "サーキット",
         "why.failureRate": "失敗",
@@ -338,6 +342,11 @@ def fmt_ms(value: float | None, na: str) -> str:
     if value < 100:  # noqa: PLR2004 - sub-100 ms latencies need their decimal
         return f"{value:,.1f} ms"
     return f"{value:,.0f} ms"
+
+
+def fmt_ms_number(value: float | None, na: str) -> str:
+    """A latency under a ``(ms)`` header: the number alone."""
+    return fmt_ms(value, na).removesuffix(" ms")
 
 
 def fmt_signed_int(value: int) -> str:

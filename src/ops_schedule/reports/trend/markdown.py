@@ -26,7 +26,7 @@ MERMAID_INIT = '%%{init: {"xyChart": {"height": ' + str(CHART_HEIGHT) + "}}}%%"
 
 TEXT: Mapping[Locale, Mapping[str, str]] = {
     "en": {
-        "direction": "vs median",
+        "direction": "Trend",
         "better": "better",
         "worse": "worse",
         "flat": "flat",
@@ -35,14 +35,14 @@ TEXT: Mapping[Locale, Mapping[str, str]] = {
         "none": GAP,
         "legend": (
             "{first} – {last}, this one last. {gap}: no number (not in the archive, or none "
-            "that period). The last column compares this period with the median of the earlier "
+            "that period). Trend compares this period with the median of the earlier "
             "ones: flat within ±{rate} pt for rates, ±{relative} % for counts (at least "
             "{floor}) and times."
         ),
         "hidden": "{n} more rows are in the JSON archive.",
     },
     "ja": {
-        "direction": "中央値比",
+        "direction": "傾向",
         "better": "改善",
         "worse": "悪化",
         "flat": "横ばい",
@@ -51,7 +51,7 @@ TEXT: Mapping[Locale, Mapping[str, str]] = {
         "none": GAP,
         "legend": (
             "{first} – {last} (右端が今回)。{gap}: 数値なし (アーカイブにない、またはその期間に"
-            "該当なし)。右端の列は今回を過去の期間の中央値と比べたもの: 率は ±{rate} pt、"
+            "該当なし)。傾向は今回を過去の期間の中央値と比べたもの: 率は ±{rate} pt、"
             "件数 (最低 {floor}) と時間は ±{relative} % 以内なら横ばい。"
         ),
         "hidden": "ほか {n} 行は JSON アーカイブにあります。",
