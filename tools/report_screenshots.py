@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from markdown_it import MarkdownIt
 
@@ -53,45 +54,51 @@ CHROMIUM_FLAGS = (
 
 # Measures the page once Mermaid has drawn; the result goes into <pre id="metrics">.
 MEASURE = """
+function lines(node) {
+  const range = document.createRange();
+  range.selectNodeContents(node);
+  const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0)
+    .map((r) => Math.round(r.bottom)));
+  return tops.size;
+}
 async function measure() {
   await mermaid.run({querySelector: 'pre.mermaid'});
   const column = document.querySelector('.markdown-body').clientWidth;
   const problems = [];
   document.querySelectorAll('table').forEach((table, n) => {
-    if (table.scrollWidth > column) {
-      problems.push(`table ${n + 1} is ${table.scrollWidth}px wide (column ${column}px)`);
+    if (table.scrollWidth > table.clientWidth || table.scrollWidth > column) {
+      problems.push(`table ${n + 1} needs ${table.scrollWidth}px (column ${column}px)`);
     }
     table.querySelectorAll('th, td').forEach((cell) => {
-      const lines = Math.round(cell.getBoundingClientRect().height /
-        parseFloat(getComputedStyle(cell).lineHeight));
-      const heading = cell.tagName === 'TH';
-      if (lines > 2 || (heading && lines > 1 && cell.textContent.length < 12)) {
-        problems.push(`table ${n + 1}: "${cell.textContent}" wraps onto ${lines} lines`);
+      const numeric = /^[\\d,.\\s%×()—±+\\-↑↓→kM]+$/.test(cell.textContent);
+      if ((cell.tagName === 'TH' || numeric) && lines(cell) > 1) {
+        problems.push(`table ${n + 1}: "${cell.textContent}" wraps onto ${lines(cell)} lines`);
       }
     });
   });
-  document.querySelectorAll('pre.mermaid svg, div.mermaid svg, svg[id^="mermaid"]')
-    .forEach((svg, n) => {
-      if (svg.getBoundingClientRect().width > column + 1) {
-        problems.push(`chart ${n + 1} is wider than the column`);
+  document.querySelectorAll('pre.mermaid svg').forEach((svg, n) => {
+    if (svg.getBoundingClientRect().width > column + 1) {
+      problems.push(`chart ${n + 1} is wider than the column`);
+    }
+    const labels = [...svg.querySelectorAll('.bottom-axis .label text, .bottom-axis text')]
+      .map((t) => t.getBoundingClientRect()).sort((a, b) => a.left - b.left);
+    for (let i = 1; i < labels.length; i++) {
+      if (labels[i].left < labels[i - 1].right - 0.5) {
+        problems.push(`chart ${n + 1}: x-axis labels ${i} and ${i + 1} overlap`);
       }
-      const labels = [...svg.querySelectorAll('.bottom-axis .label text, .bottom-axis text')]
-        .map((t) => t.getBoundingClientRect()).sort((a, b) => a.left - b.left);
-      for (let i = 1; i < labels.length; i++) {
-        if (labels[i].left < labels[i - 1].right - 0.5) {
-          problems.push(`chart ${n + 1}: x-axis labels ${i} and ${i + 1} overlap`);
-        }
-      }
-      if (!labels.length) problems.push(`chart ${n + 1}: no x-axis labels found`);
-      const size = labels.length ? labels[0].height : 0;
-      if (labels.length && size < 9) {
-        problems.push(`chart ${n + 1}: x-axis labels only ${size.toFixed(1)}px tall`);
-      }
-    });
+    }
+    if (!labels.length) problems.push(`chart ${n + 1}: no x-axis labels found`);
+    const size = labels.length ? Math.min(...labels.map((r) => r.height)) : 0;
+    if (labels.length && size < 10) {
+      problems.push(`chart ${n + 1}: x-axis labels only ${size.toFixed(1)}px tall`);
+    }
+  });
   document.querySelectorAll('.error-icon, .error-text').forEach(() =>
     problems.push('Mermaid could not draw a chart'));
+  // Where each section starts, so each can be shot at its own height.
+  const starts = [...document.querySelectorAll('.markdown-body > h3')].map((h) => h.offsetTop);
   const out = document.getElementById('metrics');
-  out.textContent = JSON.stringify({height: document.body.scrollHeight, problems});
+  out.textContent = JSON.stringify({height: document.body.scrollHeight, starts, problems});
 }
 measure();
 """
@@ -146,19 +153,26 @@ def chromium(profile: Path, *args: str) -> str:
         f"--user-data-dir={profile}",
         *args,
     ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)  # noqa: S603
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
     if done.returncode != 0:
         raise SystemExit(f"chromium failed: {done.stderr.strip()[-500:]}")
     return done.stdout
 
 
-def measure(html_path: Path, profile: Path) -> dict[str, object]:
+def measure(html_path: Path, profile: Path) -> dict[str, Any]:
     dom = chromium(profile, "--window-size=900,2000", "--dump-dom", html_path.as_uri())
     found = re.search(r'<pre id="metrics">(.*?)</pre>', dom, flags=re.DOTALL)
     if not found or not found.group(1).strip():
-        return {"height": 2000, "problems": ["the page did not finish measuring"]}
-    metrics: dict[str, object] = json.loads(html.unescape(found.group(1)))
+        return {"height": 2000, "starts": [], "problems": ["the page did not finish measuring"]}
+    metrics: dict[str, Any] = json.loads(html.unescape(found.group(1)))
     return metrics
+
+
+def section_heights(metrics: dict[str, Any], count: int) -> list[int]:
+    """The height of each section in the whole page (the first holds the title)."""
+    starts = [0, *metrics["starts"]][:count]
+    ends = [*starts[1:], metrics["height"]]
+    return [end - start + 24 for start, end in zip(starts, ends, strict=True)]
 
 
 def screenshot(html_path: Path, png: Path, height: int, profile: Path) -> None:
@@ -168,13 +182,13 @@ def screenshot(html_path: Path, png: Path, height: int, profile: Path) -> None:
 
 def write_demo(directory: Path, locale: str) -> Path:
     ops = [sys.executable, "-m", "ops_schedule"]
-    subprocess.run(  # noqa: S603
+    subprocess.run(
         [*ops, "demo", "--dir", str(directory), "--locale", locale],
         check=True,
         stdout=subprocess.DEVNULL,
     )
     config = directory / "ops-schedule.json"
-    subprocess.run(  # noqa: S603
+    subprocess.run(
         [*ops, "--config", str(config), "run", "--now"],
         check=True,
         stdout=subprocess.DEVNULL,
@@ -203,14 +217,16 @@ def main() -> int:
                 whole = args.out / f"{locale}-{job}.html"
                 whole.write_text(page(to_html(markdown)), encoding="utf-8")
                 metrics = measure(whole, profile)
-                found = [f"{locale} {job}: {p}" for p in metrics["problems"]]  # type: ignore[attr-defined]
+                found = [f"{locale} {job}: {p}" for p in metrics["problems"]]
                 problems.extend(found)
                 print(f"{locale} {job} {latest.stem}: {len(found)} problem(s)")
-                for number, part in enumerate(sections(markdown), start=1):
+                parts = sections(markdown)
+                for number, (part, height) in enumerate(
+                    zip(parts, section_heights(metrics, len(parts)), strict=True), start=1
+                ):
                     part_html = args.out / f"{locale}-{job}-{number:02d}.html"
                     part_html.write_text(page(to_html(part)), encoding="utf-8")
-                    height = int(measure(part_html, profile)["height"])  # type: ignore[call-overload]
-                    screenshot(part_html, part_html.with_suffix(".png"), height + 8, profile)
+                    screenshot(part_html, part_html.with_suffix(".png"), height, profile)
     for problem in problems:
         print(f"  - {problem}")
     print(f"screenshots in {args.out}")

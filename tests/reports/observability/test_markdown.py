@@ -137,12 +137,10 @@ def test_the_english_report_reads_as_expected():
     assert "**Alert: 🟡 WARNING** — success rate below 95.0%; 1 MCP(s) degraded" in markdown
     assert "Window: 2026-11-25 09:00 – 2026-11-26 09:00 (Asia/Tokyo)" in markdown
     assert "| Success rate | 94.0% | 98.9% | -4.9 pt |" in markdown
-    assert (
-        "| MCP | Calls | Failures | Fail % | Mean (ms) | p95 (ms) | Circuit | Status |" in markdown
-    )
+    assert "| MCP | Calls | Failed | Fail % | Mean (ms) | p95 (ms) | Circuit | Status |" in markdown
     assert "| memory | 30 | 0 | 0.0% | n/a | n/a | closed | ok |" in markdown
     assert (
-        "| browser | 100 | 40 | 40.0% | 5,100 | 9,000 | open (2×) | ⚠️ circuit, failures, slow |"
+        "| browser | 100 | 40 | 40.0% | 5,100 | 9,000 | open (2×) | ⚠️ circuit, errors, slow |"
         in markdown
     )
     assert "| browser | **open** | 2026-11-26 08:00 |" in markdown

@@ -15,7 +15,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from ops_schedule.reports.observability.model import Bucket
-from ops_schedule.reports.trend.markdown import MERMAID_INIT
+from ops_schedule.reports.trend.markdown import EVENTS_COLOR, FAILURES_COLOR, mermaid_init
 
 MAX_BARS = 48  # more bars than this are unreadable in a comment; merge neighbours
 
@@ -63,7 +63,7 @@ def bar_chart(
     top = max(1, *counts)
     lines = [
         "```mermaid",
-        MERMAID_INIT,
+        mermaid_init(EVENTS_COLOR if value == "events" else FAILURES_COLOR),
         "xychart-beta",
         f"    title {_quote(title)}",
         "    x-axis [" + ", ".join(_quote(_label(b, width, zone)) for b in bars) + "]",

@@ -120,7 +120,7 @@ def _mcp_table(data: ReportData, locale: Locale) -> str:
     headers = (
         t["mcp"],
         t["calls"],
-        t["failures"],
+        t["failed"],
         t["failureRate"],
         t["mean"],
         t["p95short"],
@@ -224,7 +224,7 @@ def report_markdown(
     if follow_up is not None:
         parts.append(follow_up_markdown(follow_up, locale))
     if trend is not None:
-        parts.append(trend_markdown(trend, locale, th))
+        parts.append(trend_markdown(trend, locale))
     if any(b.events for b in data.buckets):  # an empty chart says nothing
         parts += [f"### {t['chart'].format(bucket=bucket_name)}", *charts]
     parts += [

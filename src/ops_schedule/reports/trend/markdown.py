@@ -6,6 +6,7 @@ with the unit in the row label, so eight periods fit a 760 px comment in both lo
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 
 from ops_schedule.config import Locale
@@ -22,7 +23,19 @@ GAP = "—"
 # Mermaid draws charts 500 px tall by default; at comment width 280 px reads as well and leaves
 # the tables in view.
 CHART_HEIGHT = 280
-MERMAID_INIT = '%%{init: {"xyChart": {"height": ' + str(CHART_HEIGHT) + "}}}%%"
+# Mermaid's default palette starts with a pale lavender that all but vanishes on white.
+EVENTS_COLOR = "#0969da"  # GitHub's blue
+FAILURES_COLOR = "#cf222e"  # GitHub's red
+
+
+def mermaid_init(color: str) -> str:
+    """The directive that sizes a chart and gives its series a colour that reads."""
+    settings = {
+        "xyChart": {"height": CHART_HEIGHT},
+        "themeVariables": {"xyChart": {"plotColorPalette": color}},
+    }
+    return "%%{init: " + json.dumps(settings) + "}%%"
+
 
 TEXT: Mapping[Locale, Mapping[str, str]] = {
     "en": {
@@ -137,6 +150,7 @@ def trend_chart(
     y_label: str,
     kind: str,
     y_range: tuple[float, float],
+    color: str = EVENTS_COLOR,
 ) -> str:
     """A Mermaid chart of one series over the periods that have a value.
 
@@ -152,7 +166,7 @@ def trend_chart(
     return "\n".join(
         [
             "```mermaid",
-            MERMAID_INIT,
+            mermaid_init(color),
             "xychart-beta",
             f"    title {_quote(title)}",
             "    x-axis [" + ", ".join(_quote(label) for label, _ in shown) + "]",
