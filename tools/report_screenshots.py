@@ -71,7 +71,8 @@ async function measure() {
     }
     table.querySelectorAll('th, td').forEach((cell) => {
       const numeric = /^[\\d,.\\s%×()—±+\\-↑↓→kM]+$/.test(cell.textContent);
-      if ((cell.tagName === 'TH' || numeric) && lines(cell) > 1) {
+      const direction = /^[↑↓→] /.test(cell.textContent);
+      if ((cell.tagName === 'TH' || numeric || direction) && lines(cell) > 1) {
         problems.push(`table ${n + 1}: "${cell.textContent}" wraps onto ${lines(cell)} lines`);
       }
     });

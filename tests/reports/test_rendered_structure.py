@@ -142,3 +142,12 @@ def test_the_one_line_summaries_have_no_placeholders(reports):
     for report in reports.values():
         assert "<n>" not in report.summary
         assert "\n" not in report.summary
+
+
+def test_trend_rows_name_long_causes_briefly_so_the_weeks_fit(reports):
+    trend = next(
+        t
+        for t in tables(parse(reports[DIGEST].markdown))
+        if t[0][-1] in ("Trend", "傾向") and len(t[0]) == 8 and t[0][0] in ("Cause", "原因")
+    )
+    assert all(len(row[0].strip("`")) <= 24 for row in trend[1:])

@@ -85,7 +85,7 @@ def test_the_digest_follows_each_cause_of_last_weeks_proposals():
         (Archived("2026-W47"), "Nothing to follow up: 2026-W47 is not in the archive."),
         (
             Archived("2026-W47", problem="not a JSON object"),
-            "Nothing to follow up: last week's digest not a JSON object.",
+            "Nothing to follow up: last week's digest: not a JSON object.",
         ),
         (
             Archived("2026-W47", {"topCauses": [{"cause": "x", "count": -1}], "proposals": []}),

@@ -188,4 +188,4 @@ def test_gather_reads_each_period_once_and_notes_what_it_skipped(tmp_path):
         ("2026-W48", "current"),
     ]
     assert points == [None, 5, None, 7]
-    assert notes == ["2026-W47: skipped, the archived report n is not a count"]
+    assert notes == ["2026-W47: archived report skipped: n is not a count"]

@@ -46,9 +46,9 @@ def test_the_periods_show_the_gap_and_the_damaged_week_as_what_they_are(archive)
             ("2026-W48", "current"),
         ]
         assert trend["notes"] == [
-            "2026-W46: skipped, the archived report not JSON (truncated or not UTF-8?)"
+            "2026-W46: archived report skipped: not JSON (truncated or not UTF-8?)"
         ]
-        assert "2026-W46: skipped" in reports[job].markdown
+        assert "2026-W46: archived report skipped" in reports[job].markdown
 
 
 def test_the_weekly_trend_holds_each_archived_weeks_own_numbers(archive):

@@ -38,6 +38,7 @@ class FollowUp:
     period: str  # last week
     items: tuple[FollowUpItem, ...]
     problem: str | None = None  # why there is nothing to follow up, in English
+    missing: bool = False  # last week was never archived (a gap, not a damaged file)
 
 
 def _last_week_counts(document: Mapping[str, object]) -> dict[str, int]:
@@ -53,8 +54,11 @@ def digest_follow_up(last_week: Archived, cause_counts: Mapping[str, int]) -> Fo
     """Each cause of each of last week's proposals, last week's count against this week's."""
     document = last_week.document
     if document is None:
-        why = last_week.problem or "is not in the archive"
-        return FollowUp(last_week.period, (), f"last week's digest {why}")
+        if last_week.problem is None:
+            return FollowUp(
+                last_week.period, (), "last week's digest is not in the archive", missing=True
+            )
+        return FollowUp(last_week.period, (), f"last week's digest: {last_week.problem}")
     try:
         before = _last_week_counts(document)
         items: dict[str, FollowUpItem] = {}

@@ -320,8 +320,7 @@ def _follow_up_lines(follow_up: FollowUp, locale: Locale) -> list[str]:
     text = TEXT[locale]
     lines = [f"### {text['follow_up'].format(period=follow_up.period)}", ""]
     if follow_up.problem is not None:
-        missing = follow_up.problem.endswith("is not in the archive")
-        key = "follow_up_missing" if missing else "follow_up_unreadable"
+        key = "follow_up_missing" if follow_up.missing else "follow_up_unreadable"
         lines.append(text[key].format(period=follow_up.period, problem=follow_up.problem))
     elif not follow_up.items:
         lines.append(text["follow_up_none"])

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from ops_schedule.config import Locale
 from ops_schedule.reports.digest.text import TEXT
-from ops_schedule.reports.markdown import code_span
+from ops_schedule.reports.markdown import clip, code_span
 from ops_schedule.reports.trend.markdown import legend, section_table, trend_chart
 from ops_schedule.reports.trend.model import Series, Trend
 
+CAUSE_LABEL_CHARS = 24  # eight weeks of numbers beside it must fit a 760 px comment
 _TOTAL_LABELS = {
     "totalIncidents": "incidents",
     "critical": "critical",
@@ -26,7 +27,8 @@ def trend_markdown(trend: Trend, locale: Locale) -> list[str]:
         return text[_TOTAL_LABELS[row.key]]
 
     def cause(row: Series) -> str:
-        return code_span(row.key)
+        # The top causes table above shows each cause in full; here it only names the row.
+        return code_span(clip(row.key, CAUSE_LABEL_CHARS))
 
     incidents = trend.section("totals").rows[0].values
     top = max((v for v in incidents if v is not None), default=0.0)

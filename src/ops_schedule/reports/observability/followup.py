@@ -47,6 +47,7 @@ class FollowUp:
     period: str
     items: tuple[FollowUpItem, ...]
     problem: str | None = None  # why there is nothing to follow up, in English
+    missing: bool = False  # last week was never archived (a gap, not a damaged file)
     skipped: int = 0  # last week's proposals that could not be read
 
 
@@ -133,8 +134,11 @@ def report_follow_up(last_week: Archived, data: ReportData) -> FollowUp:
     week's."""
     document = last_week.document
     if document is None:
-        why = last_week.problem or "is not in the archive"
-        return FollowUp(last_week.period, (), f"last week's report {why}")
+        if last_week.problem is None:
+            return FollowUp(
+                last_week.period, (), "last week's report is not in the archive", missing=True
+            )
+        return FollowUp(last_week.period, (), f"last week's report: {last_week.problem}")
     items: list[FollowUpItem] = []
     skipped = 0
     try:

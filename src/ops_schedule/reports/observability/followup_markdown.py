@@ -46,8 +46,7 @@ def follow_up_markdown(follow_up: FollowUp, locale: Locale) -> str:
     t = LABELS[locale]
     lines = [f"### {t['followUp'].format(period=follow_up.period)}", ""]
     if follow_up.problem is not None:
-        missing = follow_up.problem.endswith("is not in the archive")
-        key = "followUp.missing" if missing else "followUp.unreadable"
+        key = "followUp.missing" if follow_up.missing else "followUp.unreadable"
         lines.append(t[key].format(period=follow_up.period, problem=follow_up.problem))
     elif not follow_up.items and not follow_up.skipped:
         lines.append(t["followUp.none"])

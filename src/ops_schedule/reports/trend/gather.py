@@ -39,7 +39,7 @@ def gather(
             periods.append(TrendPeriod(entry.period, "archived"))
         elif problem is not None:
             periods.append(TrendPeriod(entry.period, "unreadable"))
-            notes.append(f"{entry.period}: skipped, the archived report {problem}")
+            notes.append(f"{entry.period}: archived report skipped: {problem}")
         else:
             periods.append(TrendPeriod(entry.period, "missing"))
         points.append(point)
