@@ -18,7 +18,9 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-# A fresh demo each time: sample data ending now, every job run once, the daily report shown.
+# A fresh demo each time: sample data ending now, seven earlier weeks archived, every job run
+# once, the daily report shown; this week's weekly report and digest show an 8-week trend and
+# follow up last week's proposals.
 DEMO := demo-run
 demo: $(VENV)/.installed
 	rm -rf $(DEMO)
@@ -28,6 +30,9 @@ demo: $(VENV)/.installed
 	@echo "---- beginning of the daily report ----"
 	@head -n 45 $(DEMO)/reports/daily_observability_report/*.md
 	@echo "---- (the rest is in $(DEMO)/reports/) ----"
+	@echo "trend and follow-up of last week's proposals:"
+	@ls $(DEMO)/reports/weekly_improvement_digest/*.md | tail -n 1
+	@ls $(DEMO)/reports/weekly_observability_report/*.md | tail -n 1
 	@echo
 	$(BIN)/ops-schedule --config $(DEMO)/ops-schedule.json status
 
