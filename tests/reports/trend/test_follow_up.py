@@ -160,3 +160,32 @@ def test_a_weekly_report_without_last_weeks_archive_says_so():
     )
     broken = report_follow_up(Archived("2026-W47", {"proposalDetails": {"x": 1}}), data)
     assert broken.problem == "last week's report: proposalDetails is not a list"
+
+
+def test_a_week_without_incidents_still_shows_the_follow_up_and_the_trend():
+    from zoneinfo import ZoneInfo
+
+    from ops_schedule.reports.digest.markdown import digest_markdown
+    from ops_schedule.reports.digest.rules import build_digest
+    from ops_schedule.reports.digest.trend import digest_trend
+
+    digest = build_digest([], END, ZoneInfo("Asia/Tokyo"))
+    current = {"summary": {"totalIncidents": 0, "critical": 0, "warn": 0, "info": 0}}
+    trend = digest_trend(
+        [
+            Archived(
+                "2026-W47",
+                LAST_DIGEST
+                | {"summary": {"totalIncidents": 4, "critical": 1, "warn": 2, "info": 1}},
+            )
+        ],
+        "2026-W48",
+        current,
+    )
+    follow_up = digest_follow_up(Archived("2026-W47", LAST_DIGEST), Counter())
+    markdown = digest_markdown(
+        digest, "2026-W48", "en", ZoneInfo("Asia/Tokyo"), trend=trend, follow_up=follow_up
+    )
+    assert "No incidents in this window." in markdown
+    assert "- `timeout after <n>ms`: 4 → 0, ↓100 % — did not recur" in markdown
+    assert "| Incidents | 4 | 0 | ↓ better |" in markdown

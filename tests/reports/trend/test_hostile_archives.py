@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -67,6 +68,7 @@ def empty_report():
     return build_report_data(current, previous, ThresholdsConfig(), bucket=timedelta(days=1))
 
 
+@pytest.mark.property
 @settings(max_examples=300, deadline=None)
 @given(JSON)
 def test_any_document_reads_or_is_refused_with_a_reason(document):
@@ -80,6 +82,7 @@ def test_any_document_reads_or_is_refused_with_a_reason(document):
         assert reason  # any other exception fails the test
 
 
+@pytest.mark.property
 @settings(max_examples=200, deadline=None)
 @given(JSON)
 def test_a_hostile_last_week_never_stops_a_trend_or_a_follow_up(document):
