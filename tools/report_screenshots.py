@@ -203,7 +203,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ASSETS / "out")
     parser.add_argument("--locales", default="ja,en")
     args = parser.parse_args()
-    if not (MODULES / "mermaid").is_dir():
+    if not all((MODULES / name).is_dir() for name in ("mermaid", "github-markdown-css")):
         raise SystemExit("run: npm install --prefix tools/report-screenshots")
     shutil.rmtree(args.out, ignore_errors=True)
     args.out.mkdir(parents=True)
