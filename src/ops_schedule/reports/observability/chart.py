@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from ops_schedule.reports.markdown import mermaid_label
 from ops_schedule.reports.observability.model import Bucket
 
 MAX_BARS = 48  # more bars than this are unreadable in a comment; merge neighbours
@@ -38,7 +39,8 @@ def _merge(buckets: Sequence[Bucket], width: timedelta) -> tuple[list[Bucket], t
 
 
 def _quote(text: str) -> str:
-    return '"' + text.replace('"', "'") + '"'
+    # Whatever a label holds, it cannot end the string, the fence or the chart.
+    return f'"{mermaid_label(text)}"'
 
 
 def xychart(
