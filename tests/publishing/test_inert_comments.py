@@ -12,15 +12,20 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
+from fake_secrets import SAMPLERS, Sample, survivors
 from gfm import active_text, render
-from runner_fakes import DAILY, INSTANT, raw_config
+from runner_fakes import DAILY, INSTANT, raw_config, read_state
 
+from ops_schedule.cli.logs import setup_logging
+from ops_schedule.cli.main import cli
 from ops_schedule.cli.output import use_redactor
 from ops_schedule.config import parse_config
 from ops_schedule.reports.jobs import JOBS
@@ -170,3 +175,77 @@ def test_comments_built_from_hostile_logs_render_with_nothing_active_from_the_lo
     proposals = daily.find_all("ol")[0].find_all("li")
     assert proposals
     assert all(item.find_all("code") for item in proposals)
+
+
+# --------------------------------------------------------------------------- secrets
+
+SAMPLES: dict[str, Sample] = {
+    name: SAMPLERS[name](random.Random(f"every-field/{name}")) for name in sorted(SAMPLERS)
+}
+GROUP = 5  # a report proposes at most five actions: five MCPs a day, one per proposal
+DAYS = [INSTANT - timedelta(days=n) for n in range(-(-len(SAMPLES) // GROUP) - 1, -1, -1)]
+
+
+def _leaks(text: str, token: str) -> dict[str, list[str]]:
+    found = {name: survivors(sample.secret, text) for name, sample in SAMPLES.items()}
+    found["GITHUB_TOKEN"] = survivors(token, text)
+    return {name: pieces for name, pieces in found.items() if pieces}
+
+
+@pytest.mark.usefixtures("no_backoff", "clean_process_state")
+def test_a_secret_in_any_data_field_reaches_no_output(
+    tmp_path: Path, capsys, fake_github, github_token
+):
+    texts = [sample.text for sample in SAMPLES.values()]
+    events = []
+    for day, end in enumerate(DAYS):
+        events += _events(texts[day * GROUP : (day + 1) * GROUP], end)
+    events.sort(key=lambda e: e["timestamp"])
+    _write_lines(tmp_path / "events.jsonl", events)
+    _write_lines(
+        tmp_path / "incidents.jsonl", [_incident(name, s.text) for name, s in SAMPLES.items()]
+    )
+    raw, config_path = _config(tmp_path, fake_github)
+    clock = [DAYS[0]]
+    runner = Runner(
+        parse_config(raw, environ={}),
+        jobs=JOBS,
+        clock=lambda: clock[0],
+        environ={"GITHUB_TOKEN": github_token},
+    )
+    setup_logging("json", lambda: runner.redactor, level=logging.DEBUG)
+
+    statuses = []
+    for day in DAYS:
+        clock[0] = day
+        statuses += [getattr(o, "status", None) for o in runner.run_now(day, [DAILY])]
+    statuses += [getattr(o, "status", None) for o in runner.run_now(DAYS[-1], [DIGEST])]
+    cli_outputs = [
+        CliRunner().invoke(cli, ["--config", str(config_path), *args]).output
+        for args in (
+            ["status"],
+            ["status", "--json"],
+            ["report", "daily", "--at", DAYS[-1].isoformat()],
+            ["report", "daily", "--at", DAYS[-1].isoformat(), "--format", "json"],
+            ["report", "digest", "--at", DAYS[-1].isoformat()],
+        )
+    ]
+
+    assert statuses == ["ok"] * (len(DAYS) + 1)
+    archive = tmp_path / "reports"
+    outputs = {
+        "posted comments": "\n".join(fake_github.bodies()),
+        "archived markdown": "\n".join(p.read_text("utf-8") for p in archive.rglob("*.md")),
+        "archived json": "\n".join(p.read_text("utf-8") for p in archive.rglob("*.json")),
+        "log lines": capsys.readouterr().err,
+        "state file": json.dumps(read_state(tmp_path), ensure_ascii=False),
+        "cli": "\n".join(cli_outputs),
+    }
+    leaks = {where: _leaks(text, github_token) for where, text in outputs.items()}
+    assert {where: found for where, found in leaks.items() if found} == {}
+    # Every MCP was named in a proposal, so each secret went through a sentence.
+    proposals = [
+        json.loads(p.read_text("utf-8"))["proposals"] for p in (archive / DAILY).glob("*.json")
+    ]
+    assert sum(len(day) for day in proposals) >= len(SAMPLES)
+    assert len(fake_github.bodies()) == len(DAYS) + 1
