@@ -45,6 +45,7 @@ from ops_schedule.config.values import (
     Duration,
     Number,
     Pattern,
+    Placeholder,
     TimeOfDay,
     ZoneName,
     format_duration,
@@ -207,8 +208,10 @@ class RedactionConfig(_Model):
         (),
         description="Extra RE2 regular expressions to redact, on top of the built-in ones.",
     )
-    placeholder: StrictStr = Field(
-        "[REDACTED]", min_length=1, description="Text that replaces every redacted match."
+    placeholder: Placeholder = Field(
+        "[REDACTED]",
+        min_length=1,
+        description="Text that replaces every redacted match; must not look like a secret.",
     )
 
 

@@ -14,6 +14,7 @@ from ops_schedule.redaction.redactor import (
     Redactor,
     build_redactor,
     compile_custom_pattern,
+    placeholder_problem,
     redact_error,
 )
 from ops_schedule.redaction.stream import StreamRedactor
@@ -26,5 +27,6 @@ __all__ = [
     "StreamRedactor",
     "build_redactor",
     "compile_custom_pattern",
+    "placeholder_problem",
     "redact_error",
 ]

@@ -443,16 +443,30 @@ def _build(patterns: tuple[str, ...], placeholder: str) -> Redactor:
     if problems:
         raise ConfigError(problems)
     redactor = Redactor(patterns, tuple(custom), placeholder)
-    if redactor.redact(placeholder) != placeholder:
-        raise ConfigError(
-            [
-                (
-                    f"redaction.placeholder: {placeholder!r} looks like a secret itself; "
-                    "choose one that the redactor leaves alone, such as [REDACTED]"
-                )
-            ]
-        )
+    problem = placeholder_problem(placeholder, redactor)
+    if problem:
+        raise ConfigError([f"redaction.placeholder: {problem}"])
     return redactor
+
+
+def placeholder_problem(placeholder: str, redactor: Redactor | None = None) -> str | None:
+    """Why ``placeholder`` cannot be the placeholder (it looks like a secret), or None.
+
+    It is matched by a redactor with *another* placeholder: a redactor leaves its own
+    placeholder alone by design, so asking it would accept a GitHub token as the placeholder.
+    """
+    probe = Redactor(
+        redactor.patterns if redactor else (),
+        redactor._custom if redactor else (),  # noqa: SLF001 - the same class
+        _MARK,
+    )
+    if probe.redact(placeholder) == placeholder:
+        return None
+    formats = ", ".join(sorted(probe.findings(placeholder))) or "a custom pattern"
+    return (
+        f"{placeholder!r} looks like a secret itself ({formats}); choose one that the "
+        "redactor leaves alone, such as [REDACTED]"
+    )
 
 
 def redact_error(exc: BaseException, redactor: Redactor) -> str:
