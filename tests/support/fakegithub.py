@@ -47,6 +47,7 @@ class Failure:
     reset_at: int | None = None  # epoch seconds for 403-rate-limit (default: now + 30)
     after_handling: bool = False  # for "drop": handle the request first, then drop
     delay: float = 5.0  # for "slow"; for "drip", between two bytes
+    message: str | None = None  # GitHub's explanation, instead of the usual one
 
 
 @dataclass
@@ -325,6 +326,8 @@ class _Handler(BaseHTTPRequestHandler):
                     }
                 ],
             }
+        if failure.message is not None:
+            payload["message"] = failure.message
         self._send(seen, status, payload, headers)
 
     def _send(self, seen: Seen, status: int, payload: Any, headers: dict[str, str]) -> None:

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from typing import TextIO, cast
 
-from ops_schedule.redaction import Redactor, StreamRedactor, build_redactor
+from ops_schedule.redaction import Redactor, StreamRedactor, build_redactor, environment_secrets
 
 
 class _Current:
@@ -27,14 +28,18 @@ class _Current:
 
     configured: Redactor | None = None
     builtin: Redactor | None = None
+    builtin_secrets: tuple[str, ...] = ()
 
 
 def current_redactor() -> Redactor:
-    """The configured redactor once the configuration has loaded, else the built-in one."""
+    """The configured redactor once the configuration has loaded, else the built-in one (with
+    the process's own secrets, such as the GitHub token, as literals)."""
     if _Current.configured is not None:
         return _Current.configured
-    if _Current.builtin is None:
-        _Current.builtin = build_redactor()
+    secrets = environment_secrets(os.environ)
+    if _Current.builtin is None or _Current.builtin_secrets != secrets:
+        _Current.builtin = build_redactor(literals=secrets)
+        _Current.builtin_secrets = secrets
     return _Current.builtin
 
 

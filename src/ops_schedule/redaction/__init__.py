@@ -14,6 +14,7 @@ from ops_schedule.redaction.redactor import (
     Redactor,
     build_redactor,
     compile_custom_pattern,
+    environment_secrets,
     placeholder_problem,
     redact_error,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "StreamRedactor",
     "build_redactor",
     "compile_custom_pattern",
+    "environment_secrets",
     "placeholder_problem",
     "redact_error",
 ]

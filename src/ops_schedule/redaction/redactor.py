@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -405,20 +405,36 @@ def _format_index(anatomy: re.Match[bytes]) -> int:
     return int(head[1:])
 
 
+# Environment variables whose value is a secret of this process: removed literally from every
+# text, whatever its format (a GitHub Enterprise token need not look like one).
+SECRET_VARIABLES = ("GITHUB_TOKEN",)
+MIN_LITERAL = 8  # shorter values would remove ordinary words; no real token is that short
+
+
+def environment_secrets(environ: Mapping[str, str]) -> tuple[str, ...]:
+    """The values of :data:`SECRET_VARIABLES` in ``environ``, as the process uses them."""
+    values = (environ.get(name, "").strip() for name in SECRET_VARIABLES)
+    return tuple(value for value in values if len(value) >= MIN_LITERAL)
+
+
 def build_redactor(
-    patterns: Iterable[str] = (), placeholder: str = DEFAULT_PLACEHOLDER
+    patterns: Iterable[str] = (),
+    placeholder: str = DEFAULT_PLACEHOLDER,
+    literals: Iterable[str] = (),
 ) -> Redactor:
-    """The redactor for a configuration: built-in formats plus ``patterns`` (RE2).
+    """The redactor for a configuration: built-in formats plus ``patterns`` (RE2), plus each
+    of ``literals`` wherever it occurs (the process's own secrets, e.g. the GitHub token;
+    see :func:`environment_secrets`).
 
     Raises :class:`ConfigError` when a pattern does not compile or when the placeholder would
     itself be redacted (redacting twice must change nothing). The same configuration gives the
     same (immutable) redactor: it is compiled once however often the config is read.
     """
-    return _build(tuple(patterns), placeholder)
+    return _build(tuple(patterns), placeholder, tuple(dict.fromkeys(literals)))
 
 
 @functools.lru_cache(maxsize=8)
-def _build(patterns: tuple[str, ...], placeholder: str) -> Redactor:
+def _build(patterns: tuple[str, ...], placeholder: str, literals: tuple[str, ...]) -> Redactor:
     problems = []
     custom = []
     for index, pattern in enumerate(patterns):
@@ -442,6 +458,11 @@ def _build(patterns: tuple[str, ...], placeholder: str) -> Redactor:
         problems.append("redaction.placeholder: must not be empty")
     if problems:
         raise ConfigError(problems)
+    custom += [
+        re2.compile(re2.escape(literal), _options())
+        for literal in literals
+        if len(literal) >= MIN_LITERAL and literal not in placeholder
+    ]
     redactor = Redactor(patterns, tuple(custom), placeholder)
     problem = placeholder_problem(placeholder, redactor)
     if problem:

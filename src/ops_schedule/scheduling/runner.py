@@ -20,7 +20,7 @@ from ops_schedule.errors import JobError, SinkError
 from ops_schedule.processes import this_process
 from ops_schedule.publishing.publish import publish
 from ops_schedule.publishing.sinks.github_setup import posting_problems
-from ops_schedule.redaction import Redactor, build_redactor, redact_error
+from ops_schedule.redaction import Redactor, build_redactor, environment_secrets, redact_error
 from ops_schedule.reports.base import Job, JobContext, Report, Skipped
 from ops_schedule.scheduling.history import decision_for, history_of
 from ops_schedule.scheduling.holds import hold_of, stale_after
@@ -106,12 +106,13 @@ class Runner:
         self.jobs = jobs
         self.clock = clock
         self.store = store or JsonStateStore(config.state_dir)
-        self.sink_factory = sink_factory or default_sink_factory(
-            os.environ if environ is None else environ
-        )
+        environ = os.environ if environ is None else environ
+        self.sink_factory = sink_factory or default_sink_factory(environ)
         # The CLI and the loop hand in the redactor they built when the config loaded.
         self.redactor: Redactor = redactor or build_redactor(
-            config.redaction.patterns, config.redaction.placeholder
+            config.redaction.patterns,
+            config.redaction.placeholder,
+            environment_secrets(environ),  # the token, whatever GitHub's own text quotes
         )
         self.quiet = quiet
 
