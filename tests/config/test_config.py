@@ -150,6 +150,14 @@ FAILING_INPUTS = [
     ({"github": {"maxRetrySeconds": 0}}, "github.maxRetrySeconds: 0 must be greater than 0"),
     ({"github": {"maxRetrySeconds": 90000}}, "github.maxRetrySeconds: 90000 must be at most 86400"),
     ({"github": {"maxRetrySeconds": True}}, "github.maxRetrySeconds: true is not a number"),
+    (
+        {"github": {"markerSearchComments": 50}},
+        "github.markerSearchComments: 50 must be at least 100",
+    ),
+    (
+        {"github": {"markerSearchComments": "1000"}},
+        'github.markerSearchComments: "1000" is not an integer (write 1000 without quotes)',
+    ),
     ({"github": None}, "github: null is not a JSON object"),
     # catchUpGrace, shorthand
     ({"catchUpGrace": "soon"}, f'catchUpGrace: "soon" {DURATION}'),
@@ -334,7 +342,10 @@ def test_every_field_of_the_model_has_a_failing_input_above():
         ),
         (
             {"github": {"token": "x"}},
-            "github.token: unknown key (allowed: repo, apiUrl, maxRetrySeconds)",
+            (
+                "github.token: unknown key (allowed: repo, apiUrl, maxRetrySeconds, "
+                "markerSearchComments)"
+            ),
         ),
     ],
 )

@@ -9,6 +9,7 @@ import pytest
 import stamina
 from fakegithub import FakeGitHub
 
+from ops_schedule.publishing.sinks import spacing
 from ops_schedule.publishing.sinks.github import MAX_ATTEMPTS
 
 _PROXY_VARIABLES = (
@@ -44,3 +45,12 @@ def no_backoff() -> Iterator[None]:
     """stamina's test mode: retries happen at once; the sink still reports the waits asked."""
     with stamina.set_testing(True, attempts=MAX_ATTEMPTS, cap=True):
         yield
+
+
+@pytest.fixture(autouse=True)
+def process_spacing_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The process-wide second between POSTs is kept, but waited for without sleeping: each
+    test starts with a fresh spacing whose sleeps are only recorded."""
+    waits: list[float] = []
+    monkeypatch.setattr(spacing, "PROCESS_SPACING", spacing.Spacing(sleep=waits.append))
+    return waits

@@ -247,6 +247,16 @@ class GitHubConfig(_Model):
         le=86400,
         description="Upper bound, in seconds, on the time spent retrying one post.",
     )
+    marker_search_comments: StrictInt = Field(
+        1000,
+        alias="markerSearchComments",
+        ge=100,
+        le=100_000,
+        description=(
+            "How many of the issue's newest comments are searched for an earlier comment of "
+            "the same run before a new one is posted."
+        ),
+    )
 
     @field_validator("repo")
     @classmethod
