@@ -12,6 +12,7 @@ one (:func:`use_redactor`, called by ``AppContext.config()``).
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import io
 import os
@@ -48,6 +49,27 @@ def use_redactor(redactor: Redactor | None) -> None:
     _Current.configured = redactor
 
 
+class _RedactingBuffer(io.BufferedIOBase):
+    """The binary side of a :class:`RedactingStream` (its ``buffer``): bytes are decoded and
+    go through the same redaction. click writes bytes there (shell completion scripts)."""
+
+    def __init__(self, text: RedactingStream) -> None:
+        super().__init__()
+        self._text = text
+        self._decoder = codecs.getincrementaldecoder(text.encoding)(errors="replace")
+
+    def write(self, data: bytes | bytearray | memoryview, /) -> int:  # type: ignore[override]
+        chunk = bytes(data)
+        self._text.write(self._decoder.decode(chunk))
+        return len(chunk)
+
+    def flush(self) -> None:
+        self._text.flush()
+
+    def writable(self) -> bool:
+        return True
+
+
 class RedactingStream(io.TextIOBase):
     """A text stream that redacts whole lines before they reach ``target``."""
 
@@ -58,6 +80,12 @@ class RedactingStream(io.TextIOBase):
         self._lines = StreamRedactor(redactor())
         # The service writes from more than one thread (log lines, the metrics server).
         self._lock = threading.Lock()
+        self._buffer = _RedactingBuffer(self)
+
+    @property
+    def buffer(self) -> io.BufferedIOBase:
+        """Where bytes go: decoded, then redacted like text (there is no unredacted way out)."""
+        return self._buffer
 
     def write(self, s: str, /) -> int:
         if not isinstance(s, str):
