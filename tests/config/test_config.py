@@ -678,6 +678,25 @@ def test_an_explicit_path_wins_over_ops_schedule_config():
     assert config.locale == "en"
 
 
+@pytest.mark.parametrize(
+    ("path", "environ", "named_by"),
+    [
+        (Path("typo.json"), {}, "--config"),
+        (None, {"OPS_SCHEDULE_CONFIG": "typo.json"}, "OPS_SCHEDULE_CONFIG"),
+    ],
+)
+def test_a_named_file_that_does_not_exist_is_an_error_naming_it(path, environ, named_by):
+    write(DEFAULT_CONFIG_PATH, json.dumps({"locale": "en"}))  # never a silent fallback
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, environ)
+    assert caught.value.exit_code == 2
+    assert str(caught.value) == (
+        f"typo.json: configuration file not found (named by {named_by}); only the default "
+        "path may be absent"
+    )
+    assert "\n" not in str(caught.value)
+
+
 def test_environment_overrides_apply_to_a_missing_file_too():
     assert load_config(environ={"OPS_SCHEDULE_ENABLED": "true"}).enabled is True
 

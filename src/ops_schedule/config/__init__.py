@@ -51,7 +51,7 @@ from ops_schedule.config.values import (
     format_duration,
     parse_duration,
 )
-from ops_schedule.errors import ConfigError
+from ops_schedule.errors import ConfigError, ConfigFileMissingError
 
 DEFAULT_CONFIG_PATH = Path("config/proxy-mcp/ops-schedule.json")
 SCHEMA_PATH = Path("config/proxy-mcp/ops-schedule.schema.json")
@@ -482,16 +482,29 @@ def _config_path(path: Path | None, environ: Mapping[str, str]) -> Path:
 
 
 def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
-    """Load the config file; a missing file means all defaults (everything disabled).
+    """Load the config file; a missing file at the default path means all defaults
+    (everything disabled), while a file named by ``path`` or ``$OPS_SCHEDULE_CONFIG`` must
+    exist (:class:`ConfigFileMissingError`, exit code 2).
 
     The path is ``path``, else ``$OPS_SCHEDULE_CONFIG``, else the default path; a relative path
     is taken from the working directory.
     """
     environ = os.environ if environ is None else environ
+    from_environment = environ.get(ENV_CONFIG) or None
+    # The CLI hands the variable's value in as --config (click reads it): name the variable.
+    named_by = (
+        ENV_CONFIG
+        if from_environment and (path is None or path == Path(from_environment))
+        else "--config"
+        if path
+        else None
+    )
     path = _config_path(path, environ)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
+        if named_by is not None:
+            raise ConfigFileMissingError(str(path), named_by) from None
         return parse_config({}, environ, str(path))
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([f"cannot read the file: {exc}"], str(path)) from None
