@@ -114,6 +114,27 @@ def test_a_permanent_failure_fails_the_run_keeps_the_archive_and_says_what_to_do
     assert "dashboardIssue" in state_of()["lastError"]
 
 
+def test_run_json_names_the_archive_of_a_run_whose_post_failed(
+    fake_github, github_token, capsys, monkeypatch
+):
+    Path("ops-schedule.json").write_text(json.dumps(config_document(fake_github)), "utf-8")
+    monkeypatch.setenv("GITHUB_TOKEN", github_token)
+    fake_github.fail_next("404")
+
+    with pytest.raises(SystemExit) as exit_run:
+        main(["--config", "ops-schedule.json", "run", "--now", "--json", JOB], jobs=JOBS)
+    use_redactor(None)
+
+    assert exit_run.value.code == 1
+    [result] = json.loads(capsys.readouterr().out)
+    assert result["status"] == "fail"
+    period = result["period"]  # the CLI runs on the real clock
+    assert result["archived"] == [f"reports/{JOB}/{period}.md", f"reports/{JOB}/{period}.json"]
+    assert all(Path(path).is_file() for path in result["archived"])
+    assert result["summary"] is None
+    assert "does not exist" in result["error"]
+
+
 def test_a_missing_token_fails_the_job_before_any_work(fake_github, github_token):
     config = parse_config(config_document(fake_github), environ={})
 
