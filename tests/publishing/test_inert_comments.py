@@ -13,20 +13,18 @@ from __future__ import annotations
 import json
 import logging
 import random
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from fake_secrets import SAMPLERS, Sample, survivors
+from fake_secrets import SAMPLERS, Sample, leftover_secrets
 from gfm import active_text, render
 from runner_fakes import DAILY, INSTANT, raw_config, read_state
 
 from ops_schedule.cli.logs import setup_logging
 from ops_schedule.cli.main import cli
-from ops_schedule.cli.output import use_redactor
 from ops_schedule.config import parse_config
 from ops_schedule.reports.jobs import JOBS
 from ops_schedule.scheduling.runner import Runner
@@ -54,16 +52,6 @@ ALLOWED_TAGS = {
     "root", "h2", "h3", "p", "strong", "em", "table", "thead", "tbody", "tr", "th", "td",
     "code", "pre", "ul", "ol", "li", "hr", "blockquote",
 }  # fmt: skip
-
-
-@pytest.fixture
-def clean_process_state() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    use_redactor(None)
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 def _events(values: list[str], end: Any) -> list[dict[str, Any]]:
@@ -186,12 +174,6 @@ GROUP = 5  # a report proposes at most five actions: five MCPs a day, one per pr
 DAYS = [INSTANT - timedelta(days=n) for n in range(-(-len(SAMPLES) // GROUP) - 1, -1, -1)]
 
 
-def _leaks(text: str, token: str) -> dict[str, list[str]]:
-    found = {name: survivors(sample.secret, text) for name, sample in SAMPLES.items()}
-    found["GITHUB_TOKEN"] = survivors(token, text)
-    return {name: pieces for name, pieces in found.items() if pieces}
-
-
 @pytest.mark.usefixtures("no_backoff", "clean_process_state")
 def test_a_secret_in_any_data_field_reaches_no_output(
     tmp_path: Path, capsys, fake_github, github_token
@@ -241,7 +223,9 @@ def test_a_secret_in_any_data_field_reaches_no_output(
         "state file": json.dumps(read_state(tmp_path), ensure_ascii=False),
         "cli": "\n".join(cli_outputs),
     }
-    leaks = {where: _leaks(text, github_token) for where, text in outputs.items()}
+    leaks = {
+        where: leftover_secrets(SAMPLES, text, github_token) for where, text in outputs.items()
+    }
     assert {where: found for where, found in leaks.items() if found} == {}
     # Every MCP was named in a proposal, so each secret went through a sentence.
     proposals = [

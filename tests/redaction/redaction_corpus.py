@@ -17,7 +17,7 @@ import string
 from collections.abc import Callable, Iterator
 from urllib.parse import quote
 
-from fake_secrets import ALNUM, SAMPLERS, _mixed
+from fake_secrets import ALNUM, JAPANESE_KEYWORDS, SAMPLERS, _mixed
 
 CASES_PER_KIND = 6
 PASSWORD = ALNUM + "!#%*+-.:=?^_~"
@@ -54,21 +54,9 @@ def _key(rng: random.Random) -> str:
     return _mixed(rng, ALNUM, rng.randint(16, 28))
 
 
-JA_KEYWORDS = (
-    "パスワード",
-    "暗証番号",
-    "APIキー",
-    "アクセスキー",
-    "トークン",
-    "シークレット",
-    "秘密鍵",
-    "認証情報",
-)
-
-
 def _japanese(form: str) -> Callable[[random.Random, int], tuple[str, str]]:
     def make(rng: random.Random, index: int) -> tuple[str, str]:
-        keyword = JA_KEYWORDS[(index + 3 * len(form)) % len(JA_KEYWORDS)]
+        keyword = JAPANESE_KEYWORDS[(index + 3 * len(form)) % len(JAPANESE_KEYWORDS)]
         value = (
             "".join(rng.choice(string.digits) for _ in range(rng.choice([4, 6, 8])))
             if keyword == "暗証番号"

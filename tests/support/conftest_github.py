@@ -54,3 +54,18 @@ def process_spacing_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     waits: list[float] = []
     monkeypatch.setattr(spacing, "PROCESS_SPACING", spacing.Spacing(sleep=waits.append))
     return waits
+
+
+@pytest.fixture
+def clean_process_state() -> Iterator[None]:
+    """Restore the root logger and the process-wide redactor afterwards."""
+    import logging
+
+    from ops_schedule.cli.output import use_redactor
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    use_redactor(None)
+    root.handlers[:] = handlers
+    root.setLevel(level)

@@ -375,3 +375,10 @@ def pieces(secret: str, size: int = 8) -> set[str]:
 def survivors(secret: str, redacted: str, size: int = 8) -> list[str]:
     """The pieces of ``secret`` still present in ``redacted`` (empty when it is gone)."""
     return sorted(p for p in pieces(secret, size) if p in redacted and any(c.isalnum() for c in p))
+
+
+def leftover_secrets(samples: dict[str, Sample], text: str, token: str) -> dict[str, list[str]]:
+    """Per sample name (and ``GITHUB_TOKEN``), the pieces of its secret still in ``text``."""
+    found = {name: survivors(sample.secret, text) for name, sample in samples.items()}
+    found["GITHUB_TOKEN"] = survivors(token, text)
+    return {name: pieces for name, pieces in found.items() if pieces}
