@@ -1,6 +1,7 @@
 #!/bin/sh
 # `make check-deploy`: validate the deployment files without a Docker engine.
-#   1. the Compose file, with a real Compose implementation (Debian's docker-compose);
+#   1. the Compose file: the Compose specification's schema, Compose v2 where installed, and
+#      docker-compose 1.29 (Debian's) on everything but the optional env file it cannot read;
 #   2. the container's install steps: deploy/install.sh into a fresh venv, as the Dockerfile does;
 #   3. the image's CMD and HEALTHCHECK: `ops-schedule loop`, then `ops-schedule health`;
 #   4. the systemd unit, with systemd-analyze verify (where available);
@@ -24,14 +25,29 @@ trap cleanup EXIT INT TERM
 step() { printf '\n== %s\n' "$*"; }
 
 step "compose: docker-compose.ops.yml (profile ops-scheduler)"
+# 1. The Compose specification's JSON schema (as check-jsonschema ships it), on the file as it is.
+"$python" -m venv "$work/schema-venv"
+"$work/schema-venv/bin/pip" install --quiet "check-jsonschema>=0.30"
+"$work/schema-venv/bin/check-jsonschema" --builtin-schema vendor.compose-spec docker-compose.ops.yml
+# 2. Compose v2, where installed: the file as it is, without .env.ops (a fresh checkout).
+if docker compose version >/dev/null 2>&1; then
+    docker compose version
+    mkdir -p "$work/fresh"
+    cp docker-compose.ops.yml Dockerfile "$work/fresh/"
+    (cd "$work/fresh" && docker compose -f docker-compose.ops.yml --profile ops-scheduler config -q)
+    echo "ok: Compose v2 reads the file on a fresh checkout"
+else
+    echo "skipped: Compose v2 (docker compose) is not installed"
+fi
+# 3. docker-compose 1.29: everything but the optional env file, which it cannot read.
 if ! command -v docker-compose >/dev/null 2>&1; then
     echo "docker-compose not found; installing Debian's package"
     apt-get install -y docker-compose >/dev/null
 fi
 docker-compose version | head -1
-# .env.ops holds the real token and is not in the repository; validate with the example.
-OPS_SCHEDULE_ENV_FILE=.env.ops.example \
-    docker-compose -f docker-compose.ops.yml --profile ops-scheduler config -q
+sed -e '/^    env_file:$/,/required: false/c\    env_file: [.env.ops.example]' \
+    docker-compose.ops.yml >"$work/compose-v1.yml"
+docker-compose -f "$work/compose-v1.yml" --project-directory . --profile ops-scheduler config -q
 echo "ok: the compose file is valid"
 
 step "install: deploy/install.sh into a fresh venv (the Dockerfile's recipe)"

@@ -40,6 +40,23 @@ class ConfigError(OpsScheduleError):
         super().__init__(head + ":\n" + "\n".join(f"  - {p}" for p in self.problems))
 
 
+class ConfigFileMissingError(ConfigError):
+    """A configuration file named explicitly (``--config``, ``OPS_SCHEDULE_CONFIG``) is absent.
+
+    One line, naming the path: a typo in a unit file must stop the service, not turn every
+    job off with the defaults.
+    """
+
+    def __init__(self, path: str, how: str) -> None:
+        self.problems = (f"no such file (named by {how})",)
+        self.source = path
+        OpsScheduleError.__init__(
+            self,
+            f"{path}: configuration file not found (named by {how}); only the default path "
+            "may be absent",
+        )
+
+
 class StateError(OpsScheduleError):
     """The state store cannot be read or written."""
 

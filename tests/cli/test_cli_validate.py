@@ -105,6 +105,23 @@ def test_validate_says_when_there_is_no_file_and_defaults_apply(capsys):
     )
 
 
+@pytest.mark.parametrize("command", [["validate"], ["status"], ["run"], ["report", "daily"]])
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_a_named_config_file_that_is_missing_exits_2_with_one_line(
+    capsys, monkeypatch, command, how
+):
+    if how == "option":
+        args = ["--config", "conf/typo.json", *command]
+    else:
+        monkeypatch.setenv("OPS_SCHEDULE_CONFIG", "conf/typo.json")
+        args = command
+    code, out, err = run(capsys, *args)
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1
+    assert err.startswith("Error: conf/typo.json: configuration file not found (named by ")
+
+
 def test_validate_takes_the_path_from_ops_schedule_config(capsys, monkeypatch):
     monkeypatch.setenv("OPS_SCHEDULE_CONFIG", write_config({"locale": "xx"}, "from-env.json"))
     code, _, err = run(capsys, "validate")

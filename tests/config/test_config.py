@@ -150,6 +150,14 @@ FAILING_INPUTS = [
     ({"github": {"maxRetrySeconds": 0}}, "github.maxRetrySeconds: 0 must be greater than 0"),
     ({"github": {"maxRetrySeconds": 90000}}, "github.maxRetrySeconds: 90000 must be at most 86400"),
     ({"github": {"maxRetrySeconds": True}}, "github.maxRetrySeconds: true is not a number"),
+    (
+        {"github": {"markerSearchComments": 50}},
+        "github.markerSearchComments: 50 must be at least 100",
+    ),
+    (
+        {"github": {"markerSearchComments": "1000"}},
+        'github.markerSearchComments: "1000" is not an integer (write 1000 without quotes)',
+    ),
     ({"github": None}, "github: null is not a JSON object"),
     # catchUpGrace, shorthand
     ({"catchUpGrace": "soon"}, f'catchUpGrace: "soon" {DURATION}'),
@@ -341,7 +349,10 @@ def test_every_field_of_the_model_has_a_failing_input_above():
         ),
         (
             {"github": {"token": "x"}},
-            "github.token: unknown key (allowed: repo, apiUrl, maxRetrySeconds)",
+            (
+                "github.token: unknown key (allowed: repo, apiUrl, maxRetrySeconds, "
+                "markerSearchComments)"
+            ),
         ),
     ],
 )
@@ -672,6 +683,25 @@ def test_an_explicit_path_wins_over_ops_schedule_config():
     write(Path("a.json"), json.dumps({"locale": "en"}))
     config = load_config(Path("a.json"), {"OPS_SCHEDULE_CONFIG": "missing.json"})
     assert config.locale == "en"
+
+
+@pytest.mark.parametrize(
+    ("path", "environ", "named_by"),
+    [
+        (Path("typo.json"), {}, "--config"),
+        (None, {"OPS_SCHEDULE_CONFIG": "typo.json"}, "OPS_SCHEDULE_CONFIG"),
+    ],
+)
+def test_a_named_file_that_does_not_exist_is_an_error_naming_it(path, environ, named_by):
+    write(DEFAULT_CONFIG_PATH, json.dumps({"locale": "en"}))  # never a silent fallback
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, environ)
+    assert caught.value.exit_code == 2
+    assert str(caught.value) == (
+        f"typo.json: configuration file not found (named by {named_by}); only the default "
+        "path may be absent"
+    )
+    assert "\n" not in str(caught.value)
 
 
 def test_environment_overrides_apply_to_a_missing_file_too():

@@ -13,8 +13,10 @@ import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime
+from importlib import resources
 from pathlib import Path
 
+import jsonschema
 import pytest
 from repo import ROOT
 
@@ -48,6 +50,44 @@ def test_the_compose_service_sits_in_its_profile_and_mounts_inputs_read_only():
     assert "./.taisun/incidents:/app/.taisun/incidents:ro" in compose
     assert "./logs:/app/logs\n" in compose
     assert "${OPS_SCHEDULE_ENV_FILE:-.env.ops}" in compose
+
+
+def _compose() -> dict:
+    from ruamel.yaml import YAML
+
+    return YAML(typ="safe").load(read("docker-compose.ops.yml"))
+
+
+def _compose_schema() -> dict:
+    # The Compose specification's own schema, as check-jsonschema ships it (no network).
+    vendor = resources.files("check_jsonschema.builtin_schemas.vendor")
+    return json.loads(vendor.joinpath("compose-spec.json").read_text(encoding="utf-8"))
+
+
+def test_the_compose_file_is_valid_against_the_compose_specification():
+    validator = jsonschema.Draft202012Validator(_compose_schema())
+    assert [error.message for error in validator.iter_errors(_compose())] == []
+    # ... and the schema does catch a mistake in the same place:
+    broken = _compose()
+    broken["services"]["ops-scheduler"]["env_file"] = [{"file": ".env.ops", "optional": True}]
+    assert list(validator.iter_errors(broken))
+
+
+def test_the_compose_service_starts_on_a_fresh_checkout_without_an_env_file():
+    service = _compose()["services"]["ops-scheduler"]
+    entries = service["env_file"]
+    assert entries == [{"path": "${OPS_SCHEDULE_ENV_FILE:-.env.ops}", "required": False}]
+    # The file it would read is not part of a checkout: it holds the operator's token.
+    tracked = subprocess.run(
+        ["git", "ls-files", "--error-unmatch", ".env.ops"],
+        cwd=ROOT,
+        capture_output=True,
+        check=False,
+    )
+    assert tracked.returncode != 0
+    # Everything else the service needs is in the checkout: the build context and the config.
+    assert (ROOT / service["build"]["dockerfile"]).is_file()
+    assert (ROOT / "config/proxy-mcp/ops-schedule.json").is_file()
 
 
 def test_the_env_example_names_every_variable_and_holds_no_token():

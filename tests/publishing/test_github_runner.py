@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -17,8 +18,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from fakegithub import FakeGitHub
 
+from ops_schedule.cli.main import main
+from ops_schedule.cli.output import use_redactor
 from ops_schedule.config import parse_config
+from ops_schedule.redaction import build_redactor
 from ops_schedule.reports.base import JobContext, Report
 from ops_schedule.scheduling.runner import Runner, RunOutcome
 
@@ -109,6 +114,27 @@ def test_a_permanent_failure_fails_the_run_keeps_the_archive_and_says_what_to_do
     assert "dashboardIssue" in state_of()["lastError"]
 
 
+def test_run_json_names_the_archive_of_a_run_whose_post_failed(
+    fake_github, github_token, capsys, monkeypatch
+):
+    Path("ops-schedule.json").write_text(json.dumps(config_document(fake_github)), "utf-8")
+    monkeypatch.setenv("GITHUB_TOKEN", github_token)
+    fake_github.fail_next("404")
+
+    with pytest.raises(SystemExit) as exit_run:
+        main(["--config", "ops-schedule.json", "run", "--now", "--json", JOB], jobs=JOBS)
+    use_redactor(None)
+
+    assert exit_run.value.code == 1
+    [result] = json.loads(capsys.readouterr().out)
+    assert result["status"] == "fail"
+    period = result["period"]  # the CLI runs on the real clock
+    assert result["archived"] == [f"reports/{JOB}/{period}.md", f"reports/{JOB}/{period}.json"]
+    assert all(Path(path).is_file() for path in result["archived"])
+    assert result["summary"] is None
+    assert "does not exist" in result["error"]
+
+
 def test_a_missing_token_fails_the_job_before_any_work(fake_github, github_token):
     config = parse_config(config_document(fake_github), environ={})
 
@@ -130,6 +156,47 @@ def test_the_token_reaches_neither_state_nor_archive_nor_outcome(fake_github, gi
     texts = [repr(failed), repr(posted), Path("state/schedule-state.json").read_text()]
     texts += [p.read_text() for p in Path("reports").rglob("*") if p.is_file()]
     assert all(github_token not in text for text in texts)
+
+
+def odd_token() -> str:
+    """A token in no format the redactor knows (as a GitHub Enterprise or proxy token may be):
+    short groups, so no pattern takes it for a key."""
+    return ".".join(secrets.token_hex(4) for _ in range(6))
+
+
+@pytest.mark.parametrize("kind", ["401", "403", "422"])
+def test_githubs_own_text_quoting_the_token_is_scrubbed_from_every_output(
+    kind, capsys, monkeypatch
+):
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)  # loopback must not go through a proxy
+    token = odd_token()
+    assert build_redactor().redact(token) == token  # no pattern would catch it
+    fake = FakeGitHub(token=token).start()
+    try:
+        Path("ops-schedule.json").write_text(json.dumps(config_document(fake)), "utf-8")
+        monkeypatch.setenv("GITHUB_TOKEN", token)
+        fake.fail_next(kind, message=f"Bad credentials: 'Bearer {token}' ({token})")
+        with pytest.raises(SystemExit) as exit_run:
+            main(["--config", "ops-schedule.json", "run", "--now", "--json", JOB], jobs=JOBS)
+        run_out = capsys.readouterr()
+        with pytest.raises(SystemExit):
+            main(["--config", "ops-schedule.json", "status", "--json"])
+        status_out = capsys.readouterr()
+    finally:
+        fake.stop()
+        use_redactor(None)
+
+    assert exit_run.value.code == 1
+    assert "[REDACTED]" in json.loads(run_out.out)[0]["error"]
+    texts = {
+        "run stdout": run_out.out,
+        "run stderr": run_out.err,
+        "status": status_out.out + status_out.err,
+        "state": Path("state/schedule-state.json").read_text("utf-8"),
+        "lastError": state_of()["lastError"],
+    }
+    assert {where: token in text for where, text in texts.items()} == dict.fromkeys(texts, False)
 
 
 # --------------------------------------------------------------------------- real processes

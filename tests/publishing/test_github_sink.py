@@ -14,6 +14,7 @@ from ops_schedule import __version__
 from ops_schedule.errors import SinkError
 from ops_schedule.publishing.sinks.comment import MAX_COMMENT_CHARS
 from ops_schedule.publishing.sinks.github import GitHubSink
+from ops_schedule.publishing.sinks.spacing import Spacing
 
 pytestmark = pytest.mark.usefixtures("no_backoff")
 
@@ -119,8 +120,9 @@ def test_the_marker_is_found_on_an_older_page(fake_github, github_token):
 
     assert again.created is False
     assert len(fake_github.with_marker(JOB, PERIOD)) == 1
-    pages = [r.query.get("page") for r in fake_github.requests[before:]]
+    pages = [r.query.get("page") for r in fake_github.requests[before:] if r.path != "/user"]
     assert pages == [None, "6", "5", "4", "3"]  # newest first, stops where it is found
+    assert [r.path for r in fake_github.requests[before:]].count("/user") == 1  # whose is it?
 
 
 def test_the_search_reads_every_page_before_creating(fake_github, github_token):
@@ -420,3 +422,167 @@ def test_an_absurd_wait_asked_by_github_fails_the_post_with_a_message(
     assert failure.value.permanent is False
     assert "later than the retry budget allows" in str(failure.value)
     assert fake_github.comments == []
+
+
+# --------------------------------------------------------------------------- whose marker
+
+
+def test_a_marker_written_by_someone_else_does_not_silence_the_report(
+    fake_github, github_token, caplog
+):
+    planted = fake_github.add_comment(f"{MARK}\nnothing to see here", user="mallory")
+
+    posted = sink_for(fake_github, github_token).post(JOB, PERIOD, REPORT, HINT)
+
+    assert posted.created is True
+    assert [c["user"]["login"] for c in fake_github.with_marker(JOB, PERIOD)] == [
+        "mallory",
+        fake_github.user,
+    ]
+    assert planted["body"] == f"{MARK}\nnothing to see here"  # not updated in our name
+    assert "PATCH" not in [r.method for r in fake_github.requests]
+    assert "written by mallory, not by the token's own account (ops-bot)" in caplog.text
+
+
+def test_our_own_earlier_comment_is_found_and_reused(fake_github, github_token):
+    fake_github.add_comment(f"{MARK}\n{REPORT}", user=fake_github.user)
+
+    posted = sink_for(fake_github, github_token).post(JOB, PERIOD, REPORT, HINT)
+
+    assert posted.created is False
+    assert "POST" not in [r.method for r in fake_github.requests]
+
+
+def test_who_the_token_is_is_asked_once_per_sink(fake_github, github_token):
+    for period in ("2026-11-26", "2026-11-27", "2026-11-28"):
+        fake_github.add_comment(f"<!-- ops-schedule:{JOB}:{period} -->\n{REPORT}", fake_github.user)
+    sink = sink_for(fake_github, github_token)
+
+    for period in ("2026-11-26", "2026-11-27", "2026-11-28"):
+        assert sink.post(JOB, period, REPORT, HINT).created is False
+
+    assert [r.path for r in fake_github.requests].count("/user") == 1
+
+
+def test_a_sink_that_created_a_comment_knows_its_author_without_asking(fake_github, github_token):
+    sink = sink_for(fake_github, github_token)
+    sink.post(JOB, PERIOD, REPORT, HINT)
+
+    again = sink.post(JOB, PERIOD, REPORT, HINT)
+
+    assert again.created is False
+    assert "/user" not in [r.path for r in fake_github.requests]
+
+
+def test_with_a_token_that_cannot_name_its_user_only_bot_comments_count(fake_github, github_token):
+    fake_github.user, fake_github.user_status = "ops-app[bot]", 403
+    fake_github.add_comment(f"{MARK}\n{REPORT}", user="ops-app[bot]")
+    other = f"<!-- ops-schedule:{JOB}:2026-11-27 -->"
+    fake_github.add_comment(f"{other}\n{REPORT}", user="mallory")
+    sink = sink_for(fake_github, github_token)
+
+    assert sink.post(JOB, PERIOD, REPORT, HINT).created is False
+    assert sink.post(JOB, "2026-11-27", REPORT, HINT).created is True
+
+
+# --------------------------------------------------------------------------- how deep
+
+
+def test_the_search_covers_the_newest_thousand_comments(fake_github, github_token):
+    for n in range(150):
+        fake_github.add_comment(f"old {n}")
+    fake_github.add_comment(f"{MARK}\n{REPORT}", user=fake_github.user)
+    for n in range(900):  # 1,051 comments: ours is on page 2 of 11, among the newest 1,000
+        fake_github.add_comment(f"newer {n}")
+
+    posted = sink_for(fake_github, github_token).post(JOB, PERIOD, REPORT, HINT)
+
+    assert posted.created is False
+    assert len(fake_github.with_marker(JOB, PERIOD)) == 1
+    pages = [r.query.get("page") for r in fake_github.requests if r.path.endswith("/comments")]
+    assert pages == [None, *[str(p) for p in range(11, 1, -1)]]
+
+
+def test_the_search_depth_is_a_setting(fake_github, github_token):
+    for n in range(150):
+        fake_github.add_comment(f"old {n}")
+    fake_github.add_comment(f"{MARK}\n{REPORT}", user=fake_github.user)
+    for n in range(450):
+        fake_github.add_comment(f"newer {n}")
+
+    posted = sink_for(fake_github, github_token, search_comments=200).post(
+        JOB, PERIOD, REPORT, HINT
+    )
+
+    assert posted.created is True  # 450 newer comments: beyond the 200 searched
+    pages = [r.query.get("page") for r in fake_github.requests if r.method == "GET"]
+    assert pages == [None, "7", "6"]
+
+
+def test_the_configured_depth_reaches_the_sink(fake_github, github_token):
+    from ops_schedule.config import parse_config
+    from ops_schedule.publishing.sinks.github import build_sink
+
+    config = parse_config(
+        {
+            "dashboardIssue": 7,
+            "github": {"repo": "acme/proxy", "markerSearchComments": 3000},
+        },
+        environ={},
+    )
+
+    assert build_sink(config, {"GITHUB_TOKEN": github_token}).search_comments == 3000
+
+
+# --------------------------------------------------------------------------- spacing
+
+
+def test_consecutive_comment_posts_are_at_least_a_second_apart(fake_github, github_token):
+    now = [100.0]
+    sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        now[0] += seconds
+
+    spacing = Spacing(clock=lambda: now[0], sleep=sleep)
+    sink = sink_for(fake_github, github_token, spacing=spacing)
+
+    sink.post(JOB, "2026-11-26", REPORT, HINT)
+    now[0] += 0.15  # the next job's report is ready a moment later
+    sink.post(JOB, "2026-11-27", REPORT, HINT)
+    sink.post(JOB, "2026-11-27", REPORT + "changed\n", HINT)  # a PATCH is mutative too
+    now[0] += 5.0
+    sink.post(JOB, "2026-11-28", REPORT, HINT)
+
+    assert [r.method for r in fake_github.requests if r.method != "GET"] == [
+        "POST",
+        "POST",
+        "PATCH",
+        "POST",
+    ]
+    assert sleeps == [pytest.approx(0.85), 1.0]
+
+
+def test_every_sink_of_the_process_shares_the_spacing(
+    fake_github, github_token, process_spacing_waits
+):
+    sink_for(fake_github, github_token).post(JOB, "2026-11-26", REPORT, HINT)
+    sink_for(fake_github, github_token).post(JOB, "2026-11-27", REPORT, HINT)
+
+    assert len(process_spacing_waits) == 1
+    assert 0 < process_spacing_waits[0] <= 1.0
+
+
+def test_the_spacing_waits_only_what_is_left_of_the_second():
+    now = [0.0]
+    sleeps: list[float] = []
+    spacing = Spacing(clock=lambda: now[0], sleep=sleeps.append)
+
+    spacing.wait()
+    now[0] = 0.4
+    spacing.wait()  # sleeps 0.6 (the fake sleep does not move the clock)
+    now[0] = 3.0
+    spacing.wait()
+
+    assert sleeps == [pytest.approx(0.6)]

@@ -231,6 +231,34 @@ def test_a_placeholder_that_looks_like_a_secret_is_rejected():
         build_redactor(placeholder="password=hidden")
 
 
+SECRET_SHAPED_PLACEHOLDERS = {
+    "a GitHub token": lambda: SAMPLERS["github_token"](random.Random(11)).secret,
+    "an e-mail address": lambda: "ops@example.com",
+    "forty capital letters": lambda: "A" * 40,
+}
+
+
+@pytest.mark.parametrize(
+    "make", SECRET_SHAPED_PLACEHOLDERS.values(), ids=list(SECRET_SHAPED_PLACEHOLDERS)
+)
+def test_a_secret_shaped_placeholder_is_a_configuration_error(make, tmp_path: Path):
+    placeholder = make()
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps({"redaction": {"placeholder": placeholder}}), encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert caught.value.exit_code == 2
+    assert "redaction.placeholder" in str(caught.value)
+    assert "looks like a secret itself" in str(caught.value)
+    with pytest.raises(ConfigError, match="looks like a secret itself"):
+        build_redactor(placeholder=placeholder)
+
+
+@pytest.mark.parametrize("placeholder", ["[REDACTED]", "***", "<secret>", "＊＊伏字＊＊"])
+def test_an_ordinary_placeholder_is_accepted(placeholder):
+    assert build_redactor(placeholder=placeholder).placeholder == placeholder
+
+
 def test_a_catastrophic_backtracking_pattern_finishes_fast_on_re2():
     redactor = build_redactor([r"(a+)+$"])
     text = "a" * 100_000 + "!"

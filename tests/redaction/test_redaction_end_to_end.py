@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 import random
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -22,12 +21,11 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from fake_secrets import SAMPLERS, Sample, survivors
+from fake_secrets import SAMPLERS, Sample, leftover_secrets
 from runner_fakes import DAILY, INSTANT, WEEKLY, raw_config, read_state
 
 from ops_schedule.cli.logs import setup_logging
 from ops_schedule.cli.main import cli
-from ops_schedule.cli.output import use_redactor
 from ops_schedule.config import parse_config
 from ops_schedule.errors import JobError
 from ops_schedule.reports.base import Report
@@ -79,23 +77,6 @@ class LeakyFailingJob:
         raise JobError(f"cannot build: {texts}") from OSError(f"while reading:\n{texts}")
 
 
-@pytest.fixture
-def clean_process_state() -> Iterator[None]:
-    """Restore the root logger and the process-wide redactor afterwards."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    use_redactor(None)
-    root.handlers[:] = handlers
-    root.setLevel(level)
-
-
-def _leaks(text: str, token: str) -> dict[str, list[str]]:
-    found = {name: survivors(sample.secret, text) for name, sample in SAMPLES.items()}
-    found["GITHUB_TOKEN"] = survivors(token, text)
-    return {name: pieces for name, pieces in found.items() if pieces}
-
-
 @pytest.mark.usefixtures("no_backoff", "clean_process_state")
 def test_no_secret_of_any_format_reaches_any_output(
     tmp_path: Path, capsys, fake_github, github_token
@@ -143,7 +124,9 @@ def test_no_secret_of_any_format_reaches_any_output(
         "status": status_table.output,
         "status --json": status_json.output,
     }
-    leaks = {where: _leaks(text, github_token) for where, text in outputs.items()}
+    leaks = {
+        where: leftover_secrets(SAMPLES, text, github_token) for where, text in outputs.items()
+    }
     assert {where: found for where, found in leaks.items() if found} == {}
     # ... and every secret was there to be removed: each report shows five redacted examples.
     assert len(archived_json) == len(DAYS)

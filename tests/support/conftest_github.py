@@ -9,6 +9,7 @@ import pytest
 import stamina
 from fakegithub import FakeGitHub
 
+from ops_schedule.publishing.sinks import spacing
 from ops_schedule.publishing.sinks.github import MAX_ATTEMPTS
 
 _PROXY_VARIABLES = (
@@ -44,3 +45,27 @@ def no_backoff() -> Iterator[None]:
     """stamina's test mode: retries happen at once; the sink still reports the waits asked."""
     with stamina.set_testing(True, attempts=MAX_ATTEMPTS, cap=True):
         yield
+
+
+@pytest.fixture(autouse=True)
+def process_spacing_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The process-wide second between POSTs is kept, but waited for without sleeping: each
+    test starts with a fresh spacing whose sleeps are only recorded."""
+    waits: list[float] = []
+    monkeypatch.setattr(spacing, "PROCESS_SPACING", spacing.Spacing(sleep=waits.append))
+    return waits
+
+
+@pytest.fixture
+def clean_process_state() -> Iterator[None]:
+    """Restore the root logger and the process-wide redactor afterwards."""
+    import logging
+
+    from ops_schedule.cli.output import use_redactor
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    use_redactor(None)
+    root.handlers[:] = handlers
+    root.setLevel(level)

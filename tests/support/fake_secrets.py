@@ -222,6 +222,46 @@ def authorization_header(rng: random.Random) -> Sample:
     return Sample(header + value, value)
 
 
+def basic_auth(rng: random.Random) -> Sample:
+    user = _draw(rng, string.ascii_lowercase, rng.randint(3, 8))
+    value = base64.b64encode(f"{user}:{_mixed(rng, PASSWORD_CHARS, 12)}".encode()).decode()
+    return Sample(rng.choice(["Basic ", "basic ", "Basic\u3000"]) + value, value)
+
+
+JAPANESE_KEYWORDS = (
+    "パスワード",
+    "暗証番号",
+    "APIキー",
+    "アクセスキー",
+    "トークン",
+    "シークレット",
+    "秘密鍵",
+    "認証情報",
+)
+
+
+def japanese_keyword(rng: random.Random) -> Sample:
+    keyword = rng.choice(JAPANESE_KEYWORDS)
+    value = _mixed(rng, PASSWORD_CHARS, rng.randint(10, 20))
+    form = rng.choice(["「{v}」", "：{v}", ": {v}", "={v}", "は「{v}」"])
+    if rng.random() < 0.3:
+        return Sample(f"【{keyword}】{value}", value)
+    return Sample(keyword + form.format(v=value), value)
+
+
+def key_phrase(rng: random.Random) -> Sample:
+    value = _mixed(rng, ALNUM + "-_.", rng.randint(10, 24))
+    text = rng.choice(
+        [
+            "invalid api key provided ({v})",
+            "Incorrect API key provided: {v}",
+            "the access token ({v}) was revoked",
+            "APIキー（{v}）が無効です",
+        ]
+    )
+    return Sample(text.format(v=value), value)
+
+
 def bearer_token(rng: random.Random) -> Sample:
     value = _mixed(rng, B64URL + ".~", rng.randint(20, 60))
     return Sample("Bearer " + value, value)
@@ -315,8 +355,11 @@ SAMPLERS: dict[str, Callable[[random.Random], Sample]] = {
     "azure_storage_key": azure_storage_key,
     "authorization_header": authorization_header,
     "bearer_token": bearer_token,
+    "basic_auth": basic_auth,
     "url_password": url_password,
     "key_value": key_value,
+    "japanese_keyword": japanese_keyword,
+    "key_phrase": key_phrase,
     "email": email,
     "long_alphanumeric": long_alphanumeric,
 }
@@ -332,3 +375,10 @@ def pieces(secret: str, size: int = 8) -> set[str]:
 def survivors(secret: str, redacted: str, size: int = 8) -> list[str]:
     """The pieces of ``secret`` still present in ``redacted`` (empty when it is gone)."""
     return sorted(p for p in pieces(secret, size) if p in redacted and any(c.isalnum() for c in p))
+
+
+def leftover_secrets(samples: dict[str, Sample], text: str, token: str) -> dict[str, list[str]]:
+    """Per sample name (and ``GITHUB_TOKEN``), the pieces of its secret still in ``text``."""
+    found = {name: survivors(sample.secret, text) for name, sample in samples.items()}
+    found["GITHUB_TOKEN"] = survivors(token, text)
+    return {name: pieces for name, pieces in found.items() if pieces}

@@ -47,6 +47,7 @@ class Failure:
     reset_at: int | None = None  # epoch seconds for 403-rate-limit (default: now + 30)
     after_handling: bool = False  # for "drop": handle the request first, then drop
     delay: float = 5.0  # for "slow"; for "drip", between two bytes
+    message: str | None = None  # GitHub's explanation, instead of the usual one
 
 
 @dataclass
@@ -65,7 +66,8 @@ class FakeGitHub:
     repo: str = "acme/proxy"
     issue: int = 7
     max_per_page: int = 100
-    user: str = "ops-bot"
+    user: str = "ops-bot"  # the token's own account: what GET /user names, who POSTs
+    user_status: int = 200  # 403: the token cannot say who it is (an app or Actions token)
     comments: list[dict[str, Any]] = field(default_factory=list)
     requests: list[Seen] = field(default_factory=list)
     _failures: deque[Failure] = field(default_factory=deque)
@@ -106,7 +108,7 @@ class FakeGitHub:
             self._failures.extend(Failure(kind, **options) for _ in range(count))
 
     def add_comment(self, body: str, user: str = "someone") -> dict[str, Any]:
-        """A comment made by someone else (or earlier), to fill pages."""
+        """A comment made by ``user`` (someone else, or this token's own account earlier)."""
         with self._lock:
             return self._store(body, user)
 
@@ -130,7 +132,7 @@ class FakeGitHub:
             "html_url": f"https://github.example/{self.repo}/issues/{self.issue}"
             f"#issuecomment-{self._next_id}",
             "body": body,
-            "user": {"login": user},
+            "user": {"login": user, "type": "Bot" if user.endswith("[bot]") else "User"},
             "created_at": now,
             "updated_at": now,
         }
@@ -217,7 +219,7 @@ class _Handler(BaseHTTPRequestHandler):
             except OSError:
                 return  # the client gave up
 
-    def _handle(
+    def _handle(  # noqa: PLR0911 - one answer per endpoint, as GitHub routes them
         self, path: str, query: dict[str, str], seen: Seen
     ) -> tuple[int, Any, dict[str, str]]:
         refusal = self._refusal(seen)
@@ -229,6 +231,8 @@ class _Handler(BaseHTTPRequestHandler):
             f"/repositories/{REPO_ID}/issues/{fake.issue}/comments",
         }
         comment_prefix = f"/repos/{fake.repo}/issues/comments/"
+        if path == "/user" and self.command == "GET":
+            return self._user()
         if path in list_paths and self.command == "GET":
             return self._list(query)
         if path in list_paths and self.command == "POST":
@@ -251,6 +255,14 @@ class _Handler(BaseHTTPRequestHandler):
         if seen.headers.get("x-github-api-version") != API_VERSION:
             return 400, {"message": "Unsupported 'X-GitHub-Api-Version' header."}, {}
         return None
+
+    def _user(self) -> tuple[int, Any, dict[str, str]]:
+        """``GET /user``: who the token is, unless it is an app's or Actions' token."""
+        fake = self.fake
+        if fake.user_status != 200:
+            return fake.user_status, {"message": "Resource not accessible by integration"}, {}
+        kind = "Bot" if fake.user.endswith("[bot]") else "User"
+        return 200, {"login": fake.user, "id": 99, "type": kind}, {}
 
     def _update(self, comment_id: str, body: Any) -> tuple[int, Any, dict[str, str]]:
         error = _body_error(body)
@@ -325,6 +337,8 @@ class _Handler(BaseHTTPRequestHandler):
                     }
                 ],
             }
+        if failure.message is not None:
+            payload["message"] = failure.message
         self._send(seen, status, payload, headers)
 
     def _send(self, seen: Seen, status: int, payload: Any, headers: dict[str, str]) -> None:

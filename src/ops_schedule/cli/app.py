@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,7 +12,7 @@ import click
 
 from ops_schedule.cli.output import current_redactor, use_redactor
 from ops_schedule.config import Config, load_config
-from ops_schedule.redaction import Redactor, build_redactor
+from ops_schedule.redaction import Redactor, build_redactor, environment_secrets
 
 if TYPE_CHECKING:
     from ops_schedule.reports.base import Job
@@ -41,7 +42,11 @@ class AppContext:
         redactor. Raises ``ConfigError`` and keeps the previous one when it is invalid."""
         config = load_config(self.config_path)
         self._config = config
-        self._redactor = build_redactor(config.redaction.patterns, config.redaction.placeholder)
+        self._redactor = build_redactor(
+            config.redaction.patterns,
+            config.redaction.placeholder,
+            environment_secrets(os.environ),
+        )
         # From here on stdout, stderr, log lines and error lines use the configured one.
         use_redactor(self._redactor)
         return config

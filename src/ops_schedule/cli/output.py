@@ -12,14 +12,16 @@ one (:func:`use_redactor`, called by ``AppContext.config()``).
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import io
+import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from typing import TextIO, cast
 
-from ops_schedule.redaction import Redactor, StreamRedactor, build_redactor
+from ops_schedule.redaction import Redactor, StreamRedactor, build_redactor, environment_secrets
 
 
 class _Current:
@@ -27,20 +29,45 @@ class _Current:
 
     configured: Redactor | None = None
     builtin: Redactor | None = None
+    builtin_secrets: tuple[str, ...] = ()
 
 
 def current_redactor() -> Redactor:
-    """The configured redactor once the configuration has loaded, else the built-in one."""
+    """The configured redactor once the configuration has loaded, else the built-in one (with
+    the process's own secrets, such as the GitHub token, as literals)."""
     if _Current.configured is not None:
         return _Current.configured
-    if _Current.builtin is None:
-        _Current.builtin = build_redactor()
+    secrets = environment_secrets(os.environ)
+    if _Current.builtin is None or _Current.builtin_secrets != secrets:
+        _Current.builtin = build_redactor(literals=secrets)
+        _Current.builtin_secrets = secrets
     return _Current.builtin
 
 
 def use_redactor(redactor: Redactor | None) -> None:
     """Make ``redactor`` the one every output uses (``None``: back to the built-in one)."""
     _Current.configured = redactor
+
+
+class _RedactingBuffer(io.BufferedIOBase):
+    """The binary side of a :class:`RedactingStream` (its ``buffer``): bytes are decoded and
+    go through the same redaction. click writes bytes there (shell completion scripts)."""
+
+    def __init__(self, text: RedactingStream) -> None:
+        super().__init__()
+        self._text = text
+        self._decoder = codecs.getincrementaldecoder(text.encoding)(errors="replace")
+
+    def write(self, data: bytes | bytearray | memoryview, /) -> int:  # type: ignore[override]
+        chunk = bytes(data)
+        self._text.write(self._decoder.decode(chunk))
+        return len(chunk)
+
+    def flush(self) -> None:
+        self._text.flush()
+
+    def writable(self) -> bool:
+        return True
 
 
 class RedactingStream(io.TextIOBase):
@@ -53,6 +80,12 @@ class RedactingStream(io.TextIOBase):
         self._lines = StreamRedactor(redactor())
         # The service writes from more than one thread (log lines, the metrics server).
         self._lock = threading.Lock()
+        self._buffer = _RedactingBuffer(self)
+
+    @property
+    def buffer(self) -> io.BufferedIOBase:
+        """Where bytes go: decoded, then redacted like text (there is no unredacted way out)."""
+        return self._buffer
 
     def write(self, s: str, /) -> int:
         if not isinstance(s, str):

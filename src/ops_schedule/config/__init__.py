@@ -45,12 +45,13 @@ from ops_schedule.config.values import (
     Duration,
     Number,
     Pattern,
+    Placeholder,
     TimeOfDay,
     ZoneName,
     format_duration,
     parse_duration,
 )
-from ops_schedule.errors import ConfigError
+from ops_schedule.errors import ConfigError, ConfigFileMissingError
 
 DEFAULT_CONFIG_PATH = Path("config/proxy-mcp/ops-schedule.json")
 SCHEMA_PATH = Path("config/proxy-mcp/ops-schedule.schema.json")
@@ -207,8 +208,10 @@ class RedactionConfig(_Model):
         (),
         description="Extra RE2 regular expressions to redact, on top of the built-in ones.",
     )
-    placeholder: StrictStr = Field(
-        "[REDACTED]", min_length=1, description="Text that replaces every redacted match."
+    placeholder: Placeholder = Field(
+        "[REDACTED]",
+        min_length=1,
+        description="Text that replaces every redacted match; must not look like a secret.",
     )
 
 
@@ -243,6 +246,16 @@ class GitHubConfig(_Model):
         gt=0,
         le=86400,
         description="Upper bound, in seconds, on the time spent retrying one post.",
+    )
+    marker_search_comments: StrictInt = Field(
+        1000,
+        alias="markerSearchComments",
+        ge=100,
+        le=100_000,
+        description=(
+            "How many of the issue's newest comments are searched for an earlier comment of "
+            "the same run before a new one is posted."
+        ),
     )
 
     @field_validator("repo")
@@ -481,16 +494,29 @@ def _config_path(path: Path | None, environ: Mapping[str, str]) -> Path:
 
 
 def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
-    """Load the config file; a missing file means all defaults (everything disabled).
+    """Load the config file; a missing file at the default path means all defaults
+    (everything disabled), while a file named by ``path`` or ``$OPS_SCHEDULE_CONFIG`` must
+    exist (:class:`ConfigFileMissingError`, exit code 2).
 
     The path is ``path``, else ``$OPS_SCHEDULE_CONFIG``, else the default path; a relative path
     is taken from the working directory.
     """
     environ = os.environ if environ is None else environ
+    from_environment = environ.get(ENV_CONFIG) or None
+    # The CLI hands the variable's value in as --config (click reads it): name the variable.
+    named_by = (
+        ENV_CONFIG
+        if from_environment and (path is None or path == Path(from_environment))
+        else "--config"
+        if path
+        else None
+    )
     path = _config_path(path, environ)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
+        if named_by is not None:
+            raise ConfigFileMissingError(str(path), named_by) from None
         return parse_config({}, environ, str(path))
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([f"cannot read the file: {exc}"], str(path)) from None

@@ -23,7 +23,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from ops_schedule.redaction import compile_custom_pattern
+from ops_schedule.redaction import compile_custom_pattern, placeholder_problem
 
 # [0-9], not \d: Python's \d also matches other scripts' digits, JSON Schema's does not.
 _HHMM = re.compile(r"(?P<h>[01][0-9]|2[0-3]):(?P<m>[0-5][0-9])")
@@ -127,6 +127,18 @@ def _check_pattern(pattern: str) -> str:
 
 
 Pattern = Annotated[StrictStr, AfterValidator(_check_pattern)]
+
+
+def _check_placeholder(placeholder: str) -> str:
+    # A placeholder that is itself secret-shaped would hide whether anything was redacted,
+    # and would be taken for a leak by anyone reading the output (docs/redaction.md).
+    problem = placeholder_problem(placeholder) if placeholder else None
+    if problem:
+        raise ValueError(problem.split(" ", 1)[1])  # the value is shown by the loader
+    return placeholder
+
+
+Placeholder = Annotated[StrictStr, AfterValidator(_check_placeholder)]
 
 
 def _check_zone(value: object) -> str:

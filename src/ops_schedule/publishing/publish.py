@@ -51,21 +51,42 @@ def archive_paths(output_dir: Path, job: str, period_key: str) -> tuple[Path, Pa
     return base.with_suffix(".md"), base.with_suffix(".json")
 
 
-def publish(
-    report: Report, output_dir: Path, redactor: Redactor, sink: Sink | None = None
-) -> Published:
-    """Archive ``report`` (both formats) after redaction, then post it if a sink is given.
+@dataclass(frozen=True, slots=True)
+class Archived:
+    """A report written to the archive: where, and the redacted Markdown that may be posted."""
 
-    The archive is written first so a failed post never loses the report. Temp files left in
-    the job's archive directory by a run that was killed while writing are removed first (the
-    caller holds the job's claim, so no other run of the job is writing there).
+    markdown_path: Path
+    json_path: Path
+    markdown: str
+
+
+def archive(report: Report, output_dir: Path, redactor: Redactor) -> Archived:
+    """Write ``report`` (both formats), redacted, to ``output_dir/<job>/<period>.{md,json}``.
+
+    Temp files left in the job's archive directory by a run that was killed while writing are
+    removed first (the caller holds the job's claim, so no other run of the job is writing
+    there).
     """
     rendered = render_redacted(report, redactor)
     md_path, json_path = archive_paths(output_dir, report.job, report.period_key)
     remove_stale_temp_files(md_path.parent, [temp_pattern("*.md"), temp_pattern("*.json")])
     atomic_write_text(md_path, rendered.markdown)
     atomic_write_text(json_path, rendered.json)
-    posted = None
-    if sink is not None:
-        posted = sink.post(report.job, report.period_key, rendered.markdown, str(md_path))
-    return Published(markdown_path=md_path, json_path=json_path, posted=posted)
+    return Archived(md_path, json_path, rendered.markdown)
+
+
+def post(report: Report, archived: Archived, sink: Sink) -> Posted:
+    """Post the archived (redacted) Markdown of ``report`` through ``sink``."""
+    return sink.post(report.job, report.period_key, archived.markdown, str(archived.markdown_path))
+
+
+def publish(
+    report: Report, output_dir: Path, redactor: Redactor, sink: Sink | None = None
+) -> Published:
+    """Archive ``report`` (both formats) after redaction, then post it if a sink is given.
+
+    The archive is written first (:func:`archive`) so a failed post never loses the report.
+    """
+    archived = archive(report, output_dir, redactor)
+    posted = None if sink is None else post(report, archived, sink)
+    return Published(archived.markdown_path, archived.json_path, posted)

@@ -14,6 +14,8 @@ from ops_schedule.redaction.redactor import (
     Redactor,
     build_redactor,
     compile_custom_pattern,
+    environment_secrets,
+    placeholder_problem,
     redact_error,
 )
 from ops_schedule.redaction.stream import StreamRedactor
@@ -26,5 +28,7 @@ __all__ = [
     "StreamRedactor",
     "build_redactor",
     "compile_custom_pattern",
+    "environment_secrets",
+    "placeholder_problem",
     "redact_error",
 ]

@@ -20,15 +20,19 @@ take only part of it. Formats marked ``second_pass`` run over the result of the 
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 PLACEHOLDER_MARK = "<PH>"
 
-# One ASCII character that cannot continue a token (or the start of the text).
-_B = r"(?:^|[^A-Za-z0-9])"
+# One ASCII character that cannot continue a token (or the start of the text), or a %-escape:
+# in URL-encoded text the token of ``%20ghp_…`` starts after the escape, not at its digits.
+_B = r"(?:^|[^A-Za-z0-9]|%(?:25)?[0-9A-Fa-f]{2})"
 # The same, for token alphabets that include - and _ (base64url).
-_B64 = r"(?:^|[^A-Za-z0-9_-])"
+_B64 = r"(?:^|[^A-Za-z0-9_-]|%(?:25)?[0-9A-Fa-f]{2})"
 
 _PEM = (
     r"-----BEGIN[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----"
@@ -51,13 +55,98 @@ _KEY_SEP = _B + _KEY + r"""\\*["']?[ \t]*(?:[:=]|=>)[ \t]*"""
 _BARE = r"[A-Za-z0-9!#$%*+\-./:=?@^_~{}]+"
 
 _VALUE_STOPWORDS = frozenset({"null", "none", "nil", "true", "false", "undefined", "n/a"})
+# An already-masked value (``********``, ``xxxx``, ``••••``) is kept as it is: it is no secret,
+# and replacing it would only hide that the writer masked it.
+_MASK_CHARACTERS = frozenset("*xX•●＊#")
+
+
+def _u(text: str) -> str:
+    """``text`` as a pattern for the byte-wise (Latin-1) scanner: its UTF-8 bytes, escaped.
+
+    The catalogue is matched on UTF-8 bytes, one byte per character, so Japanese in a pattern
+    is written as the bytes it is made of.
+    """
+    return re.escape(text.encode("utf-8").decode("latin-1"))
+
+
+def _one_of(*texts: str) -> str:
+    return "(?:" + "|".join(_u(t) for t in texts) + ")"
+
+
+def _not_followed_by(char: str) -> str:
+    """One UTF-8 character other than ``char`` (and not a line break). The bytes of ``char``
+    are a fixed sequence, so "any other character" is spelled out byte by byte."""
+    data = char.encode("utf-8")
+    options = ["[^\\n" + _byte(data[0]) + "]"]
+    for index in range(1, len(data)):
+        prefix = "".join(_byte(b) for b in data[:index])
+        options.append(prefix + "[^" + _byte(data[index]) + "]")
+    return "(?:" + "|".join(options) + ")"
+
+
+def _byte(value: int) -> str:
+    return f"\\x{value:02x}"
+
+
+def _masked(value: str) -> bool:
+    return set(value) <= _MASK_CHARACTERS
 
 
 def _not_a_template_or_literal(value: str) -> bool:
-    """``password: null`` or ``token=${GITHUB_TOKEN}`` name no secret."""
-    if value.lower() in _VALUE_STOPWORDS:
+    """``password: null``, ``token=${GITHUB_TOKEN}`` or ``password=********`` name no secret."""
+    if value.lower() in _VALUE_STOPWORDS or _masked(value):
         return False
     return not value.startswith(("${", "{{", "$("))
+
+
+def _keyword_value(value: str) -> bool:
+    """A value after a Japanese keyword: not a literal or a mask, and not a short count
+    (``トークン: 12``); a PIN of four digits or more is a secret."""
+    return _not_a_template_or_literal(value) and not (value.isdigit() and len(value) < 4)  # noqa: PLR2004
+
+
+def _credential_like(value: str) -> bool:
+    """A value in a sentence about a key or token: letters and digits mixed, at least eight
+    characters (``token (expired)``, ``token (v2)`` or a date are not credentials)."""
+    return (
+        len(value) >= 8  # noqa: PLR2004
+        and any(c.isdigit() for c in value)
+        and any(c.isalpha() for c in value)
+        and not _masked(value)
+    )
+
+
+def _basic_credentials(value: str) -> bool:
+    """Base64 of ``user:password``, as HTTP Basic authentication sends it."""
+    try:
+        decoded = base64.b64decode(value + "=" * (-len(value) % 4), validate=True)
+        text = decoded.decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    return ":" in text and text.isprintable()
+
+
+# Japanese keywords whose value is a secret, and the separators Japanese text writes them with.
+_JA_KEYWORD = _one_of(
+    "パスワード", "暗証番号", "APIキー", "API キー", "アクセスキー", "トークン", "シークレット",
+    "秘密鍵", "認証情報",
+)  # fmt: skip
+_JA_SPACE = "(?:[ \t]|" + _u("　") + ")*"
+_JA_SEPARATOR = _JA_SPACE + "(?:[:=]|" + _one_of("：", "＝") + ")" + _JA_SPACE
+_JA_QUOTED = (
+    _u("「") + "(?P<{name}>" + PLACEHOLDER_MARK + "|" + _not_followed_by("」") + "+)" + _u("」")
+)
+
+
+_AUTH_SCHEMES = frozenset(
+    {"bearer", "basic", "token", "digest", "bot", "apikey", "sso-key", "negotiate", "ntlm"}
+)
+
+
+def _header_value(value: str) -> bool:
+    """``Authorization: Basic ********`` is masked already; the scheme alone is no secret."""
+    # "Basic%" is the scheme and the start of an escape, in URL-encoded text.
+    return value.rstrip("%=:.~+/-_").lower() not in _AUTH_SCHEMES and not _masked(value)
 
 
 def _has_digit(value: str) -> bool:
@@ -215,12 +304,19 @@ CATALOGUE: tuple[SecretFormat, ...] = (
         _B + r"""(?i:(?:proxy-)?authorization)\\*["']?[ \t]*[:=][ \t]*\\*["']?"""
         r"(?:(?i:bearer|basic|token|digest|bot|apikey|sso-key|negotiate|ntlm)[ \t]+)?"
         r"(?P<secret>" + PLACEHOLDER_MARK + r"|[A-Za-z0-9._~+/=:%-]+)",
+        accept=_header_value,
     ),
     SecretFormat(
         "bearer_token",
         "Bearer tokens written without a header name ('Bearer <token>')",
         _B + r"(?i:bearer)[ \t]+(?P<secret>[A-Za-z0-9._~+/-]{16,}=*)",
         accept=_has_digit,
+    ),
+    SecretFormat(
+        "basic_auth",
+        "HTTP Basic credentials written without a header name ('Basic <base64 of user:password>')",
+        _B + r"(?i:basic)(?:[ \t]|" + _u("\u3000") + r")+(?P<secret>[A-Za-z0-9+/]{8,}={0,2})",
+        accept=_basic_credentials,
     ),
     SecretFormat(
         "url_password",
@@ -252,6 +348,67 @@ CATALOGUE: tuple[SecretFormat, ...] = (
         accept=_not_a_template_or_literal,
     ),
     SecretFormat(
+        "japanese_keyword",
+        "Values after Japanese keywords (パスワード, 暗証番号, APIキー, アクセスキー, トークン, "
+        "シークレット, 秘密鍵, 認証情報) written with 「」, 【】, ：, : or =",
+        # 【キー】value, 【キー】：value, 【キー】「value」
+        _u("【")
+        + _JA_KEYWORD
+        + _u("】")
+        + "(?:"
+        + _JA_SEPARATOR
+        + "|"
+        + _JA_SPACE
+        + ")"
+        + "(?:"
+        + _JA_QUOTED.format(name="secret")
+        + "|(?P<secret2>"
+        + PLACEHOLDER_MARK
+        + "|"
+        + _BARE
+        + "))"
+        # キー「value」, キーは「value」, キー：「value」
+        + "|"
+        + _JA_KEYWORD
+        + "(?:"
+        + _one_of("は", "が")
+        + "|"
+        + _JA_SEPARATOR
+        + ")?"
+        + _JA_QUOTED.format(name="secret3")
+        # キー：value, キー: value, キー=value
+        + "|"
+        + _JA_KEYWORD
+        + _JA_SEPARATOR
+        + "(?P<secret4>"
+        + PLACEHOLDER_MARK
+        + "|"
+        + _BARE
+        + ")",
+        accept=_keyword_value,
+    ),
+    SecretFormat(
+        "key_phrase",
+        "Credentials in a sentence about a key or token: 'invalid api key provided (<value>)', "
+        "'API key provided: <value>', 'APIキー（<value>）'",
+        _B + r"(?i:api[ _-]?keys?|access[ _-]?keys?|access[ _-]?tokens?|tokens?|secrets?|"
+        r"passwords?|credentials?)"
+        + r"(?:[ \t]+[A-Za-z]+){0,3}[ \t]*"
+        + r"(?:(?:\(|"
+        + _u("（")
+        + r")[ \t]*(?P<secret>[^\s()]+?)[ \t]*(?:\)|"
+        + _u("）")
+        + ")"
+        + r"|(?i:provided|supplied|given|used)[ \t]*:[ \t]*(?P<secret2>[^\s,;]+?)\.?(?:[\s,;]|$))"
+        + "|"
+        + _one_of("APIキー", "アクセスキー", "トークン", "シークレット", "パスワード")
+        + _u("（")
+        + r"(?P<secret3>[!-~]+?)"
+        + _u("）"),
+        accept=_credential_like,
+        second_pass=True,
+    ),
+    SecretFormat(
         "email",
         "E-mail addresses",
         r"(?:^|[^A-Za-z0-9._%+-])(?P<secret>[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
@@ -261,6 +418,8 @@ CATALOGUE: tuple[SecretFormat, ...] = (
         "long_alphanumeric",
         "Any run of 32 or more ASCII letters and digits (hex digests, unknown API keys), "
         "with the base64 characters (+ / =) joined to it",
-        r"(?:^|[^A-Za-z0-9+/])(?P<secret>[A-Za-z0-9+/]*[A-Za-z0-9]{32,}[A-Za-z0-9+/]*=*)",
+        # The escape first: ``%20<key>`` must not take the 20 into the key.
+        r"(?:%(?:25)?[0-9A-Fa-f]{2}|^|[^A-Za-z0-9+/])"
+        r"(?P<secret>[A-Za-z0-9+/]*[A-Za-z0-9]{32,}[A-Za-z0-9+/]*=*)",
     ),
 )

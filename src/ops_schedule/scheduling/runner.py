@@ -18,9 +18,9 @@ from ops_schedule.clock import Clock, utc_now
 from ops_schedule.config import JOB_NAMES, Config
 from ops_schedule.errors import JobError, SinkError
 from ops_schedule.processes import this_process
-from ops_schedule.publishing.publish import publish
+from ops_schedule.publishing.publish import Archived, archive, post
 from ops_schedule.publishing.sinks.github_setup import posting_problems
-from ops_schedule.redaction import Redactor, build_redactor, redact_error
+from ops_schedule.redaction import Redactor, build_redactor, environment_secrets, redact_error
 from ops_schedule.reports.base import Job, JobContext, Report, Skipped
 from ops_schedule.scheduling.history import decision_for, history_of
 from ops_schedule.scheduling.holds import hold_of, stale_after
@@ -106,12 +106,13 @@ class Runner:
         self.jobs = jobs
         self.clock = clock
         self.store = store or JsonStateStore(config.state_dir)
-        self.sink_factory = sink_factory or default_sink_factory(
-            os.environ if environ is None else environ
-        )
+        environ = os.environ if environ is None else environ
+        self.sink_factory = sink_factory or default_sink_factory(environ)
         # The CLI and the loop hand in the redactor they built when the config loaded.
         self.redactor: Redactor = redactor or build_redactor(
-            config.redaction.patterns, config.redaction.placeholder
+            config.redaction.patterns,
+            config.redaction.placeholder,
+            environment_secrets(environ),  # the token, whatever GitHub's own text quotes
         )
         self.quiet = quiet
 
@@ -229,8 +230,12 @@ class Runner:
                 if isinstance(result, Skipped):
                     status, summary = "skipped", result.reason
                 else:
-                    summary, archived, comment_url = self._publish(result, sink)
-                    status = "ok"
+                    # Archived first and named in the outcome even when the post then fails.
+                    written = self._archive(result)
+                    archived = (str(written.markdown_path), str(written.json_path))
+                    if sink is not None:
+                        comment_url = post(result, written, sink).url
+                    status, summary = "ok", result.summary
             except SinkError as exc:
                 error = self._describe(exc)
             except Exception as exc:  # a job must never take the runner down with it
@@ -277,18 +282,13 @@ class Runner:
             return None
         return self.sink_factory(self.config, name)
 
-    def _publish(
-        self, report: Report, sink: Sink | None
-    ) -> tuple[str, tuple[str, ...], str | None]:
+    def _archive(self, report: Report) -> Archived:
         try:
-            published = publish(report, self.config.output_dir, self.redactor, sink)
+            return archive(report, self.config.output_dir, self.redactor)
         except OSError as exc:
             raise JobError(
                 f"cannot archive the report under {self.config.output_dir}: {exc.strerror}"
             ) from None
-        paths = (str(published.markdown_path), str(published.json_path))
-        url = published.posted.url if published.posted else None
-        return report.summary, paths, url
 
     def _describe(self, exc: BaseException) -> str:
         return redact_error(exc, self.redactor)

@@ -16,6 +16,7 @@ store records the interrupted attempt on the next start).
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING
 from ops_schedule import __version__
 from ops_schedule.config import Config
 from ops_schedule.errors import ConfigError
-from ops_schedule.redaction import Redactor, build_redactor, redact_error
+from ops_schedule.redaction import Redactor, build_redactor, environment_secrets, redact_error
 from ops_schedule.service.heartbeat import Heartbeat, write_heartbeat
 from ops_schedule.service.prometheus import Metrics, OutcomeLike, RecordLike
 
@@ -134,7 +135,9 @@ class _ConfigKeeper:
 
 
 def _redactor(config: Config) -> Redactor:
-    return build_redactor(config.redaction.patterns, config.redaction.placeholder)
+    return build_redactor(
+        config.redaction.patterns, config.redaction.placeholder, environment_secrets(os.environ)
+    )
 
 
 def run_loop(

@@ -138,13 +138,14 @@ def test_the_english_report_reads_as_expected():
     assert "Window: 2026-11-25 09:00 – 2026-11-26 09:00 (Asia/Tokyo)" in markdown
     assert "| Success rate | 94.0% | 98.9% | -4.9 pt |" in markdown
     assert "| MCP | Calls | Failed | Fail % | Mean (ms) | p95 (ms) | Circuit | Status |" in markdown
-    assert "| memory | 30 | 0 | 0.0% | n/a | n/a | closed | ok |" in markdown
+    assert "| `memory` | 30 | 0 | 0.0% | n/a | n/a | closed | ok |" in markdown
     assert (
-        "| browser | 100 | 40 | 40.0% | 5,100 | 9,000 | open (2×) | ⚠️ circuit, errors, slow |"
+        "| `browser` | 100 | 40 | 40.0% | 5,100 | 9,000 | open (2×) | ⚠️ circuit, errors, slow |"
         in markdown
     )
-    assert "| browser | **open** | 2026-11-26 08:00 |" in markdown
-    assert "1. **Check the upstream of browser: its circuit breaker is open**" in markdown
+    assert "| `browser` | **open** | 2026-11-26 08:00 |" in markdown
+    assert "1. **Check the upstream of `browser`: its circuit breaker is open**" in markdown
+    assert "| 2 | `RateLimitError` | 20 | `429 \\| rate limited by upstream` |" in markdown
 
 
 def test_the_japanese_report_uses_japanese_headings():
@@ -326,4 +327,4 @@ def test_an_empty_window_has_no_chart_and_its_notes_stay_a_separate_list():
     items = [t for t in tokens if t.type == "list_item_open"]
     assert len(items) == 2  # the proposal (numbered) and the note
     note = markdown.split("### Notes\n\n")[1]
-    assert note.startswith("- event log not found at events.jsonl\n\nThresholds:")
+    assert note.startswith("- event log not found at events\\.jsonl\n\nThresholds:")

@@ -36,10 +36,17 @@ import stamina
 from ops_schedule import __version__
 from ops_schedule.config import Config
 from ops_schedule.errors import SinkError
+from ops_schedule.publishing.sinks import spacing as process_spacing
 from ops_schedule.publishing.sinks.base import Posted
 from ops_schedule.publishing.sinks.comment import compose, marker
-from ops_schedule.publishing.sinks.github_api import IssueComments, Transient
+from ops_schedule.publishing.sinks.github_api import (
+    DEFAULT_SEARCH_COMMENTS,
+    Author,
+    IssueComments,
+    Transient,
+)
 from ops_schedule.publishing.sinks.github_setup import HEADER_SAFE, repository, setup_problems
+from ops_schedule.publishing.sinks.spacing import Spacing
 
 __all__ = ["GitHubSink", "build_sink", "retry_wait"]
 
@@ -75,6 +82,7 @@ def build_sink(
         token=environ["GITHUB_TOKEN"].strip(),
         api_url=config.github.api_url,
         max_retry_seconds=config.github.max_retry_seconds,
+        search_comments=config.github.marker_search_comments,
         timeout=timeout,
         on_wait=on_wait,
     )
@@ -131,7 +139,19 @@ def _utc(epoch: float) -> str:
 class GitHubSink:
     """Posts each job-period's report as one comment on issue ``issue`` of ``repo``."""
 
-    __slots__ = ("_now", "_on_wait", "_timeout", "_token", "api_url", "issue", "max_retry", "repo")
+    __slots__ = (
+        "_author",
+        "_now",
+        "_on_wait",
+        "_spacing",
+        "_timeout",
+        "_token",
+        "api_url",
+        "issue",
+        "max_retry",
+        "repo",
+        "search_comments",
+    )
 
     def __init__(
         self,
@@ -141,9 +161,11 @@ class GitHubSink:
         token: str,
         api_url: str = "https://api.github.com",
         max_retry_seconds: float = 600.0,
+        search_comments: int = DEFAULT_SEARCH_COMMENTS,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         on_wait: Callable[[float], None] | None = None,
         now: Callable[[], float] = time.time,
+        spacing: Spacing | None = None,
     ) -> None:
         if not HEADER_SAFE.fullmatch(token):
             raise ValueError("the GitHub token is empty or has characters a header cannot carry")
@@ -151,7 +173,11 @@ class GitHubSink:
         self.issue = issue
         self.api_url = api_url.rstrip("/")
         self.max_retry = max_retry_seconds
+        self.search_comments = search_comments
         self._token = token
+        self._author: Author | None = None  # who the token is: asked once, when needed
+        # One second between the POSTs and PATCHes of the whole process (spacing.py).
+        self._spacing = spacing or process_spacing.PROCESS_SPACING
         self._timeout = timeout
         self._on_wait = on_wait  # told every wait before it starts (tests record them)
         self._now = now  # wall clock, for x-ratelimit-reset (epoch seconds)
@@ -174,6 +200,9 @@ class GitHubSink:
                 archive_hint=archive_hint,
                 now=self._now,
                 time_left=budget.remaining,
+                author=self._who,
+                before_mutation=self._spacing.wait,
+                search_comments=self.search_comments,
             )
             try:
                 for attempt in stamina.retry_context(
@@ -181,6 +210,8 @@ class GitHubSink:
                 ):
                     with attempt:
                         posted = comments.post_once(mark, text)
+                        if comments.created_by is not None and self._author is None:
+                            self._author = Author(comments.created_by)
             except Transient as exc:
                 message = budget.give_up or (
                     f"GitHub still failing after {budget.failures} attempts: {exc.problem}"
@@ -188,6 +219,11 @@ class GitHubSink:
                 raise SinkError(message, permanent=False) from None
         assert posted is not None  # the loop ends by success or by raising
         return posted
+
+    def _who(self, comments: IssueComments) -> Author:
+        if self._author is None:
+            self._author = comments.whoami()
+        return self._author
 
     def _client(self) -> httpx.Client:
         return httpx.Client(

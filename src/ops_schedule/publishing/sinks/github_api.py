@@ -9,6 +9,10 @@ httpx's timeouts bound each socket operation, not a request: a server that trick
 every few seconds would hold a request for ever. So each request also has an overall deadline,
 the time left of the post's retry budget; past it the request is abandoned (it finishes or fails
 on its own, in the background, within its socket timeouts) and counts as a timeout.
+
+Only a comment written by the token's own account counts as a marker (docs/github.md): anyone
+who can comment on the issue can write the marker line too, and such a comment must neither
+silence a report nor be updated in its place.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from ops_schedule.publishing.sinks.comment import carries_marker, same_body
 log = logging.getLogger("ops_schedule.publishing.sinks.github")
 
 PER_PAGE = 100  # GitHub's largest page
-MAX_PAGES = 10  # the newest 1,000 comments are searched for the marker
+DEFAULT_SEARCH_COMMENTS = 1000  # github.markerSearchComments: the newest comments searched
 SECONDARY_LIMIT_WAIT = 60.0  # GitHub: "wait at least one minute" when it names no time
 RESET_MARGIN = 1.0  # x-ratelimit-reset has whole seconds: retry just after it, not at it
 MAX_ASKED_WAIT = 10.0**9  # seconds (31 years): a longer wait asked for is read as this one
@@ -121,6 +125,30 @@ class Comment:
     body: str
 
 
+@dataclass(frozen=True, slots=True)
+class Author:
+    """Who the token writes as: its login, or (``login`` None) any bot account, when GitHub
+    does not say (an app installation token or Actions' own token cannot read ``/user``)."""
+
+    login: str | None
+
+    def wrote(self, comment: dict[str, Any]) -> bool:
+        user = comment.get("user")
+        if not isinstance(user, dict):
+            return False
+        if self.login is None:
+            return user.get("type") == "Bot"
+        return isinstance(user.get("login"), str) and user["login"].lower() == self.login.lower()
+
+    def __str__(self) -> str:
+        return self.login or "a bot account (GitHub does not say which one this token is)"
+
+
+def pages_for(comments: int) -> int:
+    """Pages of :data:`PER_PAGE` that hold the newest ``comments`` comments."""
+    return max(1, -(-comments // PER_PAGE))
+
+
 class IssueComments:
     """The comments of ``repo``'s issue ``issue``, through an authenticated ``client``."""
 
@@ -134,6 +162,9 @@ class IssueComments:
         archive_hint: str,
         now: Callable[[], float],
         time_left: Callable[[], float] = lambda: float("inf"),
+        author: Callable[[IssueComments], Author] | None = None,
+        before_mutation: Callable[[], None] = lambda: None,
+        search_comments: int = DEFAULT_SEARCH_COMMENTS,
     ) -> None:
         self.client = client
         self.time_left = time_left  # seconds left of the post's budget: each request's deadline
@@ -142,15 +173,24 @@ class IssueComments:
         self.issue = issue
         self.archive_hint = archive_hint
         self.now = now
+        # Who the token is; asked only when a marker turns up (the sink asks once for all posts).
+        self.author = author or IssueComments.whoami
+        self.before_mutation = before_mutation  # spaces POSTs and PATCHes (spacing.py)
+        self.max_pages = pages_for(search_comments)
         self.where = f"{repo}#{issue}"
         self.path = f"/repos/{repo}/issues/{issue}/comments"
+        self.created_by: str | None = None  # the login GitHub named on a comment we created
 
     def post_once(self, mark: str, text: str) -> Posted:
         """Reuse the comment carrying ``mark`` (updated to ``text``), else create one."""
         found = self.find(mark)
         if found is None:
             answer = self.request("POST", self.path, f"creating a comment on {self.where}", text)
-            url = _field(_json(answer), "html_url", str)
+            created = _json(answer)
+            url = _field(created, "html_url", str)
+            user = created.get("user") if isinstance(created, dict) else None
+            if isinstance(user, dict) and isinstance(user.get("login"), str):
+                self.created_by = user["login"]
             log.info("Posted %s to %s: %s", mark, self.where, url)
             return Posted(url=url, created=True)
         if same_body(found.body, text):
@@ -171,23 +211,25 @@ class IssueComments:
         return Posted(url=found.url, created=False)
 
     def find(self, mark: str) -> Comment | None:
-        """The newest comment whose first line is ``mark``, reading the newest pages first.
+        """The newest comment of ours whose first line is ``mark``, newest pages first.
 
         GitHub lists comments oldest first; the first page names the last one (``Link``
-        rel="last"), from which the search walks back (rel="prev"), at most ``MAX_PAGES``.
+        rel="last"), from which the search walks back (rel="prev") through the newest
+        ``max_pages`` pages. The first page, the oldest, is in hand from the first request and
+        is searched too; it does not count against the pages of newest comments.
         """
         what = f"listing the comments of {self.where}"
         first = self.request("GET", f"{self.path}?per_page={PER_PAGE}", what)
         url = self.link(first, "last")
-        pages = 1
-        while url is not None and pages < MAX_PAGES:
+        pages = 0
+        while url is not None and pages < self.max_pages:
+            if httpx.URL(url).params.get("page") == "1":
+                break  # the first page is already in hand
             page = self.request("GET", url, what)
             pages += 1
             if (hit := self.newest_with(mark, page)) is not None:
                 return hit
             url = self.link(page, "prev")
-            if url is not None and httpx.URL(url).params.get("page") == "1":
-                break  # the first page is already in hand
         return self.newest_with(mark, first)
 
     def newest_with(self, mark: str, response: httpx.Response) -> Comment | None:
@@ -195,13 +237,41 @@ class IssueComments:
         if not isinstance(comments, list):
             raise Transient(f"GitHub sent an unreadable comment list for {self.where}")
         for comment in reversed(comments):
-            if isinstance(comment, dict) and carries_marker(comment.get("body"), mark):
-                return Comment(
-                    id=_field(comment, "id", int),
-                    url=_field(comment, "html_url", str),
-                    body=str(comment.get("body") or ""),
+            if not isinstance(comment, dict) or not carries_marker(comment.get("body"), mark):
+                continue
+            author = self.author(self)
+            if not author.wrote(comment):
+                user = comment.get("user")
+                login = user.get("login") if isinstance(user, dict) else None
+                log.warning(
+                    "Ignored comment %s on %s: it carries the marker %s but was written by %s, "
+                    "not by the token's own account (%s); only our own comments count, so the "
+                    "report is posted anyway",
+                    comment.get("html_url") or comment.get("id"),
+                    self.where,
+                    mark,
+                    login if isinstance(login, str) else "an unknown account",
+                    author,
                 )
+                continue
+            return Comment(
+                id=_field(comment, "id", int),
+                url=_field(comment, "html_url", str),
+                body=str(comment.get("body") or ""),
+            )
         return None
+
+    def whoami(self) -> Author:
+        """Who the token writes as (``GET /user``); a bot account when GitHub will not say."""
+        if self.created_by is not None:
+            return Author(self.created_by)
+        # 403/404: an app installation token or Actions' GITHUB_TOKEN has no user.
+        answer = self.request(
+            "GET", "/user", "asking GitHub who the token belongs to", refused={403, 404}
+        )
+        if not answer.is_success:
+            return Author(None)
+        return Author(_field(_json(answer), "login", str))
 
     def link(self, response: httpx.Response, rel: str) -> str | None:
         url = response.links.get(rel, {}).get("url")
@@ -217,8 +287,19 @@ class IssueComments:
             )
         return url
 
-    def request(self, method: str, url: str, what: str, body: str | None = None) -> httpx.Response:
-        """Send one request; a 2xx answer or an exception that says what went wrong."""
+    def request(
+        self,
+        method: str,
+        url: str,
+        what: str,
+        body: str | None = None,
+        *,
+        refused: frozenset[int] | set[int] = frozenset(),
+    ) -> httpx.Response:
+        """Send one request; a 2xx answer or an exception that says what went wrong. An answer
+        whose status is in ``refused`` (and is no rate limit) is returned, not raised."""
+        if method in {"POST", "PATCH"}:
+            self.before_mutation()
         deadline = self.time_left()
         try:
             response = _within(
@@ -250,7 +331,10 @@ class IssueComments:
             ) from None
         if response.is_success:
             return response
-        raise self.failure(response, what)
+        failure = self.failure(response, what)
+        if response.status_code in refused and not isinstance(failure, Transient):
+            return response
+        raise failure
 
     def failure(self, response: httpx.Response, what: str) -> Exception:
         """The exception for a non-2xx answer: :class:`Transient` or a permanent ``SinkError``."""

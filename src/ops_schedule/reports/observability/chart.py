@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from ops_schedule.reports.markdown import mermaid_label
 from ops_schedule.reports.observability.model import Bucket
 from ops_schedule.reports.trend.markdown import EVENTS_COLOR, FAILURES_COLOR, mermaid_init
 
@@ -43,7 +44,8 @@ def _merge(buckets: Sequence[Bucket], width: timedelta) -> tuple[list[Bucket], t
 
 
 def _quote(text: str) -> str:
-    return '"' + text.replace('"', "'") + '"'
+    # Whatever a label holds, it cannot end the string, the fence or the chart.
+    return f'"{mermaid_label(text)}"'
 
 
 def bar_chart(

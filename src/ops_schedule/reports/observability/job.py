@@ -4,7 +4,8 @@ The window ends at ``ctx.window_end`` (the period's scheduled instant, chosen by
 starts at the previous period's scheduled instant (``scheduling.rules.window_start``): a local
 day or week, 23 to 169 hours across DST changes. The window before it is read in the same pass,
 for the deltas. Error messages are redacted as they are read, so an example message is never
-held in memory in the clear.
+held in memory in the clear; every other text from the log (MCP names, error types) is redacted
+before the report is formatted.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from ops_schedule.reports.observability.contract import SCHEMA_VERSION, report_j
 from ops_schedule.reports.observability.followup import report_follow_up
 from ops_schedule.reports.observability.followup_markdown import follow_up_json
 from ops_schedule.reports.observability.markdown import report_markdown, report_summary_line
+from ops_schedule.reports.observability.model import redact_texts
 from ops_schedule.reports.observability.stats import WindowStats
 from ops_schedule.reports.observability.trend import observability_trend
 from ops_schedule.reports.trend.archive import read_archived
@@ -87,7 +89,10 @@ class ObservabilityReportJob:
             )
         except OSError as exc:
             raise JobError(f"cannot read the event log {config.sources.events}: {exc}") from exc
-        data = build_report_data(current, previous, config.thresholds, bucket=bucket)
+        data = redact_texts(
+            build_report_data(current, previous, config.thresholds, bucket=bucket),
+            ctx.redactor.redact,
+        )
         zone, locale = config.zone, config.locale
         document = report_json(data, job=self.name, period=ctx.period_key, locale=locale, zone=zone)
         trend = follow_up = None

@@ -2,8 +2,11 @@
 
 Layout, most urgent first: alert line, summary with changes against the previous window,
 proposals, the chart, MCP table (most troubled first), top failure reasons, circuit breakers,
-notes. Everything is a pure function of :class:`ReportData`; the text is not redacted here
-(publishing does that on the way out).
+notes. Everything is a pure function of :class:`ReportData`. Every value from the log (MCP
+names, error types, example messages, notes) goes through a neutraliser of
+:mod:`ops_schedule.reports.markdown`, so it shows as text and does nothing else
+(docs/markdown-safety.md). The job redacts the values before they get here, and publishing
+redacts the finished text once more on the way out.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from ops_schedule.config import Cadence, Locale
-from ops_schedule.reports.markdown import MAX_REPORT_CHARS, cut_lines, table
+from ops_schedule.reports.markdown import MAX_REPORT_CHARS, code_span, cut_lines, prose, table
 from ops_schedule.reports.observability.chart import bar_chart
 from ops_schedule.reports.observability.followup import FollowUp
 from ops_schedule.reports.observability.followup_markdown import follow_up_markdown
@@ -106,7 +109,7 @@ def _mcp_table(data: ReportData, locale: Locale) -> str:
     # Units sit in the headers, so a cell never breaks between a number and its unit.
     rows = [
         (
-            row.name,
+            code_span(row.name),
             fmt_int(row.calls),
             fmt_int(row.failures),
             fmt_percent(row.failure_rate, na),
@@ -139,7 +142,7 @@ def _shorten(text: str | None) -> str:
     if not text:
         return ""
     text = " ".join(text.split())
-    return text if len(text) <= EXAMPLE_CHARS else text[: EXAMPLE_CHARS - 1] + "…"
+    return code_span(text if len(text) <= EXAMPLE_CHARS else text[: EXAMPLE_CHARS - 1] + "…")
 
 
 def _failures(data: ReportData, locale: Locale) -> str:
@@ -147,7 +150,7 @@ def _failures(data: ReportData, locale: Locale) -> str:
     if not data.top_failures:
         return t["noFailures"]
     rows = [
-        (str(rank), f"`{row.error_type}`", fmt_int(row.count), _shorten(row.example))
+        (str(rank), code_span(row.error_type), fmt_int(row.count), _shorten(row.example))
         for rank, row in enumerate(data.top_failures, start=1)
     ]
     text = table(("#", t["errorType"], t["count"], t["example"]), rows, "rlrl")
@@ -164,7 +167,7 @@ def _circuits(data: ReportData, locale: Locale, zone: ZoneInfo) -> str:
         return f"{counts}\n\n{t['allClosed']}"
     rows = [
         (
-            row.name,
+            code_span(row.name),
             f"**{t[row.circuit]}**",
             fmt_local(row.circuit_since, zone) if row.circuit_since else t["na"],
         )
@@ -235,7 +238,7 @@ def report_markdown(
         f"### {t['circuits']}",
         _circuits(data, locale, zone),
         f"### {t['notes']}",
-        "\n".join(f"- {note}" for note in data.notes)
+        "\n".join(f"- {prose(note)}" for note in data.notes)
         + ("\n\n" if data.notes else "")  # a blank line ends the list
         + t["thresholds"].format(
             warn=fmt_percent(th.warn_success_rate, t["na"]),

@@ -1,13 +1,15 @@
 """The numbers of an observability report, as plain frozen data.
 
 :mod:`.analysis` computes them from a window's statistics; :mod:`.markdown` and :mod:`.contract`
-turn them into text. The definitions are in ``docs/reports.md``.
+turn them into text. The definitions are in ``docs/reports.md``. :func:`redact_texts` removes
+secrets from every text that came from the log before any of it is formatted
+(docs/markdown-safety.md#redaction-comes-first).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -107,3 +109,44 @@ class Proposal:
     mcp: str | None
     facts: Mapping[str, float | int | str] = field(default_factory=dict)  # numbers the text quotes
     weight: int = 0  # how much it concerns (calls, failures, trips); orders equal ranks
+
+
+def _redact_row(row: McpRow, redact: Callable[[str], str]) -> McpRow:
+    return replace(row, name=redact(row.name))
+
+
+def redact_texts(data: ReportData, redact: Callable[[str], str]) -> ReportData:
+    """``data`` with every text from the log redacted: MCP names, error types, examples, the
+    names and texts in proposals, notes. The numbers stay as they are.
+
+    Runs before the Markdown is written: once a name sits in a sentence or a code span, its
+    secret may no longer be recognisable where it stands.
+    """
+    return replace(
+        data,
+        mcp=tuple(_redact_row(row, redact) for row in data.mcp),
+        top_failures=tuple(
+            replace(
+                row,
+                error_type=redact(row.error_type),
+                example=None if row.example is None else redact(row.example),
+            )
+            for row in data.top_failures
+        ),
+        circuit=replace(
+            data.circuit,
+            not_closed=tuple(_redact_row(row, redact) for row in data.circuit.not_closed),
+        ),
+        proposals=tuple(
+            replace(
+                proposal,
+                mcp=None if proposal.mcp is None else redact(proposal.mcp),
+                facts={
+                    key: redact(value) if isinstance(value, str) else value
+                    for key, value in proposal.facts.items()
+                },
+            )
+            for proposal in data.proposals
+        ),
+        notes=tuple(redact(note) for note in data.notes),
+    )

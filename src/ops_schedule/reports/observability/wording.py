@@ -1,4 +1,8 @@
-"""Sentences built from numbers: proposals and alert reasons, in the report's locale."""
+"""Sentences built from numbers: proposals and alert reasons, in the report's locale.
+
+Names from the log (an MCP, an error type) enter a sentence as code spans, inert whatever they
+hold (docs/markdown-safety.md).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from ops_schedule.config import Locale, ThresholdsConfig
-from ops_schedule.reports.markdown import inline
+from ops_schedule.reports.markdown import code_span
 from ops_schedule.reports.observability.model import Proposal, ReportData
 from ops_schedule.reports.observability.text import (
     LABELS,
@@ -26,7 +30,7 @@ def _format_fact(key: str, value: float | str, locale: Locale, zone: ZoneInfo) -
     if isinstance(value, str):
         if key == "since" and value:
             return fmt_local(datetime.fromisoformat(value), zone)
-        return inline(value) or na
+        return code_span(value) or na
     if key in _PERCENT_FACTS:
         return fmt_percent(value, na)
     if key in _MS_FACTS:
@@ -41,7 +45,7 @@ def proposal_sentences(proposal: Proposal, locale: Locale, zone: ZoneInfo) -> tu
         key = f"errorType.{proposal.facts['errorType']}"
     action, why = PROPOSALS[locale][key]
     values = {k: _format_fact(k, v, locale, zone) for k, v in proposal.facts.items()}
-    values["mcp"] = inline(proposal.mcp or "")
+    values["mcp"] = code_span(proposal.mcp) or LABELS[locale]["na"]
     return action.format(**values), why.format(**values)
 
 
