@@ -49,7 +49,7 @@ HOSTILE = (
 # Words of the hostile values that must never appear outside <code>.
 TELLTALES = ("octocat", "ops-team", "tracker.example", "phish.example", "deadbeef", "heading")
 ALLOWED_TAGS = {
-    "root", "h2", "h3", "p", "strong", "em", "table", "thead", "tbody", "tr", "th", "td",
+    "root", "h2", "h3", "h4", "p", "strong", "em", "table", "thead", "tbody", "tr", "th", "td",
     "code", "pre", "ul", "ol", "li", "hr", "blockquote",
 }  # fmt: skip
 
