@@ -61,6 +61,15 @@ class StateError(OpsScheduleError):
     """The state store cannot be read or written."""
 
 
+class StoreUnavailableError(StateError):
+    """The state store cannot be reached now: nothing runs unclaimed; a later tick retries."""
+
+
+class ClaimLostError(StateError):
+    """This process's claim passed to another one (its lease ran out while it was paused or cut
+    off): it must neither post nor record."""
+
+
 class JobError(OpsScheduleError):
     """A job could not produce its result."""
 

@@ -85,6 +85,9 @@ ROLLOUT_STEP_4 = {"jobs": {"weekly_improvement_digest": {"enabled": True, "postT
 
 # --------------------------------------------------------------------------- every field
 
+STORE_URL = "is not a PostgreSQL URL such as postgresql://user@host:5432/db"
+MUST_PG = "(it must start with postgresql://)"
+
 FAILING_INPUTS = [
     # top level
     ({"enabled": "yes"}, f'enabled: "yes" {BOOL}'),
@@ -283,6 +286,27 @@ FAILING_INPUTS = [
         job("daily_observability_report", catchUpGrace="later"),
         f'{DAILY}.catchUpGrace: "later" {DURATION}',
     ),
+    # the state store
+    ({"store": "postgresql://db/ops"}, 'store: "postgresql://db/ops" is not a JSON object'),
+    ({"store": {"url": "mysql://db/ops"}}, f'store.url: "mysql://db/ops" {STORE_URL} {MUST_PG}'),
+    ({"store": {"url": 5432}}, f"store.url: 5432 {STORE_URL}"),
+    (
+        {"store": {"url": "postgresql://db/ops?sslmod=require"}},
+        (
+            f'store.url: "postgresql://db/ops?sslmod=require" {STORE_URL} '
+            '(invalid URI query parameter: "sslmod")'
+        ),
+    ),
+    (
+        {"store": {"url": "postgresql://db:543x/ops"}},
+        f"store.url: \"postgresql://db:543x/ops\" {STORE_URL} (the port '543x' is not a number)",
+    ),
+    ({"store": {"leaseSeconds": 0.5}}, "store.leaseSeconds: 0.5 must be at least 1"),
+    ({"store": {"leaseSeconds": 7200}}, "store.leaseSeconds: 7200 must be at most 3600"),
+    (
+        {"store": {"leaseSeconds": "120"}},
+        'store.leaseSeconds: "120" is not a number (write 120 without quotes)',
+    ),
 ]
 
 
@@ -326,7 +350,7 @@ def test_every_field_of_the_model_has_a_failing_input_above():
                 'enabeld: unknown key; did you mean "enabled"? '
                 "(allowed: $schema, enabled, timezone, "
                 "stateDir, dashboardIssue, jobs, redaction, sources, outputDir, locale, github, "
-                "catchUpGrace, thresholds, trend)"
+                "catchUpGrace, thresholds, trend, store)"
             ),
         ),
         (
@@ -817,3 +841,71 @@ def test_a_warning_for_each_job_that_posts_without_a_dashboard_issue():
         f"{DAILY}.postToIssue is true but dashboardIssue is null: the result cannot be posted",
         f"{DIGEST}.postToIssue is true but dashboardIssue is null: the result cannot be posted",
     ]
+
+
+# --------------------------------------------------------------------------- the state store
+
+SECRET = "pw-" + "x" * 12  # built here, never a literal credential
+
+
+def test_without_a_store_url_the_file_store_is_used():
+    config = parse_config({}, {})
+
+    assert config.store.url is None
+    assert config.store.lease_seconds == 120
+
+
+def test_the_store_url_and_lease_are_read_from_the_file_with_libpq_parameters_kept():
+    url = f"postgresql://ops:{SECRET}@db:5432/ops?sslmode=require&options=-csearch_path%3Dops"
+    config = parse_config({"store": {"url": url, "leaseSeconds": 30}}, {})
+
+    assert config.store.url is not None
+    assert config.store.url.conninfo == url
+    assert (
+        str(config.store.url)
+        == "postgresql://ops@db:5432/ops?sslmode=require&options=-csearch_path%3Dops"
+    )
+    assert config.store.lease_seconds == 30
+
+
+def test_the_environment_variable_overrides_the_store_url_of_the_file():
+    from_file = {"store": {"url": "postgresql://file@db/ops", "leaseSeconds": 60}}
+    environ = {"OPS_SCHEDULE_STORE_URL": f"postgresql://ops:{SECRET}@other/ops"}
+
+    config = parse_config(from_file, environ)
+
+    assert config.store.url is not None
+    assert config.store.url.conninfo == environ["OPS_SCHEDULE_STORE_URL"]
+    assert config.store.lease_seconds == 60
+
+
+def test_a_bad_store_url_from_the_environment_names_the_variable_and_hides_the_password():
+    [problem] = problems_of({}, {"OPS_SCHEDULE_STORE_URL": f"mysql://ops:{SECRET}@db/ops"})
+
+    assert problem == (
+        f'store.url (from OPS_SCHEDULE_STORE_URL): "mysql://ops@db/ops" {STORE_URL} {MUST_PG}'
+    )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"postgresql://ops:{SECRET}@db/ops?nosuch=1",
+        f"postgresql://ops@db/ops?password={SECRET}&nosuch=1",
+        f"postgresql://ops:{SECRET}%zz@db/ops",
+        f"postgresql://ops:{SECRET}@db:x/ops",
+    ],
+)
+def test_no_problem_with_the_store_url_shows_its_password(url):
+    [problem] = problems_of({"store": {"url": url}})
+
+    assert problem.startswith("store.url: ")
+    assert SECRET not in problem
+
+
+def test_the_store_url_never_shows_its_password_in_repr_or_dumps():
+    config = parse_config({"store": {"url": f"postgresql://ops:{SECRET}@db/ops"}}, {})
+
+    assert SECRET not in repr(config)
+    assert SECRET not in str(config.model_dump(by_alias=True))
+    assert SECRET not in config.model_dump_json()

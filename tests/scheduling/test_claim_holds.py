@@ -4,6 +4,7 @@ hold (too long, or left behind by a process that died) is an error and shows in 
 from __future__ import annotations
 
 import json
+import os
 import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -18,7 +19,9 @@ from ops_schedule.cli.commands import status as status_command
 from ops_schedule.scheduling.holds import hold_of
 from ops_schedule.scheduling.runner import BUSY, NotRun, Runner
 from ops_schedule.scheduling.status import job_statuses
-from ops_schedule.store.file import JsonStateStore, Running, process_alive
+from ops_schedule.store.base import Busy
+from ops_schedule.store.file import JsonStateStore
+from ops_schedule.store.records import Running
 
 NOW = INSTANT + timedelta(minutes=5)
 STARTED = INSTANT + timedelta(minutes=1)
@@ -31,8 +34,8 @@ LIMIT = timedelta(hours=1, minutes=10)  # an hour, plus github.maxRetrySeconds (
 def held(tmp_path: Path) -> Iterator[JsonStateStore]:
     """The daily job's claim, held by this test as another process would hold it."""
     store = JsonStateStore(tmp_path / "state")
-    with store.claim(DAILY) as claimed:
-        assert claimed
+    with store.claim(DAILY, NOW) as claimed:
+        assert not isinstance(claimed, Busy)
         yield store
 
 
@@ -167,13 +170,13 @@ def test_status_tells_a_stale_holder_from_an_interrupted_run(tmp_path):
     config = make_config(tmp_path)
     store = JsonStateStore(config.state_dir)
     mark_running(store, pid=GONE)
-    state = store.load(NOW)
 
-    [free, *_] = job_statuses(config, state, NOW, alive=process_alive, claims=store)
-    with store.claim(DAILY):
-        [left, *_] = job_statuses(config, state, NOW, alive=process_alive, claims=store)
+    [free, *_] = job_statuses(config, store.view(NOW), NOW)
+    with store.claim(DAILY, NOW):
+        [left, *_] = job_statuses(config, store.view(NOW), NOW)
+    mark_running(store, pid=os.getpid())  # a holder that lives, and has held it too long
     later = STARTED + LIMIT + timedelta(minutes=1)
-    [long, *_] = job_statuses(config, store.load(later), later)  # the holder lives
+    [long, *_] = job_statuses(config, store.view(later), later)
 
     assert (free.interrupted, free.running, free.stale_claim) == (True, False, None)
     assert (left.interrupted, left.running) == (False, True)

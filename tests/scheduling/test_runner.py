@@ -61,8 +61,8 @@ class Harness:
         return result
 
     def status(self, now: datetime) -> JobStatus:
-        state = JsonStateStore(self.config.state_dir).load(now)
-        [row, *_] = job_statuses(self.config, state, now)
+        view = JsonStateStore(self.config.state_dir).view(now)
+        [row, *_] = job_statuses(self.config, view, now)
         assert row.job == DAILY
         return row
 

@@ -12,7 +12,8 @@ from runner_fakes import DAILY, INSTANT, TOKYO, CountingJob, executions, jobs_of
 
 from ops_schedule.errors import StateError
 from ops_schedule.scheduling.runner import Runner
-from ops_schedule.store.file import JobRecord, JsonStateStore, Running, State
+from ops_schedule.store.file import JsonStateStore
+from ops_schedule.store.records import JobRecord, Running, State
 
 NOW = datetime(2026, 11, 26, 0, 5, 30, 123456, tzinfo=UTC)
 ASIDE = "schedule-state.json.corrupt-20261126T000530123456Z"
@@ -151,17 +152,6 @@ def test_an_interrupted_attempt_is_recorded_as_a_failure_at_its_start():
 # --------------------------------------------------------------------------- claims
 
 
-def test_a_claimed_job_cannot_be_claimed_again_until_released(store: JsonStateStore):
-    with (
-        store.claim(DAILY) as first,
-        store.claim(DAILY) as second,
-        store.claim("weekly_improvement_digest") as other,
-    ):
-        assert (first, second, other) == (True, False, True)
-    with store.claim(DAILY) as again:
-        assert again is True
-
-
 def test_an_unusable_state_directory_is_a_state_error_naming_the_setting(tmp_path: Path):
     (tmp_path / "not-a-directory").write_text("", encoding="utf-8")
     store = JsonStateStore(tmp_path / "not-a-directory" / "state")
@@ -174,7 +164,7 @@ def test_an_unusable_state_directory_is_a_state_error_when_claiming_too(tmp_path
     (tmp_path / "not-a-directory").write_text("", encoding="utf-8")
     store = JsonStateStore(tmp_path / "not-a-directory" / "state")
 
-    with pytest.raises(StateError, match=r"stateDir"), store.claim(DAILY):
+    with pytest.raises(StateError, match=r"stateDir"), store.claim(DAILY, NOW):
         pass
 
 

@@ -39,6 +39,7 @@ from runner_fakes import (
 from ops_schedule.scheduling.rules import PeriodState
 from ops_schedule.scheduling.runner import Runner
 from ops_schedule.scheduling.status import job_statuses
+from ops_schedule.store.base import Busy
 from ops_schedule.store.file import JsonStateStore, process_alive
 
 pytestmark = pytest.mark.slow
@@ -142,8 +143,8 @@ def kill_a_process_mid_run(tmp_path: Path, children: Children) -> int:
     wait_for(lambda: ready.exists() or not process.is_alive(), "the job to start")
     assert process.is_alive(), "the child died before its job started"
     store = JsonStateStore(tmp_path / "state")
-    with store.claim(DAILY) as claimed:
-        assert claimed is False, "the running child should hold the claim"
+    with store.claim(DAILY, STARTED) as claimed:
+        assert isinstance(claimed, Busy), "the running child should hold the claim"
     kill(process)
     return int(ready.read_text())
 
@@ -153,8 +154,8 @@ def test_a_process_killed_mid_run_releases_its_claim_and_leaves_a_running_marker
 ):
     pid = kill_a_process_mid_run(tmp_path, children)
 
-    with JsonStateStore(tmp_path / "state").claim(DAILY) as claimed:
-        assert claimed is True
+    with JsonStateStore(tmp_path / "state").claim(DAILY, STARTED) as claimed:
+        assert not isinstance(claimed, Busy)
     running = read_state(tmp_path)["jobs"][DAILY]["running"]
     assert running["period"] == "2026-11-26"
     assert running["pid"] == pid
@@ -164,18 +165,17 @@ def test_a_process_killed_mid_run_releases_its_claim_and_leaves_a_running_marker
 def test_status_shows_a_killed_run_as_interrupted_not_running(tmp_path: Path, children: Children):
     kill_a_process_mid_run(tmp_path, children)
     config = make_config(tmp_path)
-    state = JsonStateStore(config.state_dir).load(STARTED)
+    view = JsonStateStore(config.state_dir).view(STARTED)
 
-    [row, *_] = job_statuses(config, state, STARTED, alive=process_alive)
-    [trusting, *_] = job_statuses(config, state, STARTED)
+    [row, *_] = job_statuses(config, view, STARTED)
 
     assert (row.running, row.interrupted) == (False, True)
-    assert (trusting.running, trusting.interrupted) == (True, False)
+    assert row.holder is None
 
 
 def test_a_live_process_marker_counts_as_alive_and_a_dead_one_does_not(children: Children):
     from ops_schedule.processes import this_process
-    from ops_schedule.store.file import Running
+    from ops_schedule.store.records import Running
 
     pid, host = this_process()
     assert process_alive(Running("2026-11-26", STARTED, pid, host))
@@ -236,7 +236,7 @@ def test_a_tick_within_the_backoff_records_the_killed_attempt_but_does_not_retry
     assert record["consecutiveFailures"] == 1
     assert record["lastError"].startswith("interrupted")
     assert record["running"] is None
-    [row, *_] = job_statuses(config, JsonStateStore(config.state_dir).load(now), now)
+    [row, *_] = job_statuses(config, JsonStateStore(config.state_dir).view(now), now)
     assert row.period_state is PeriodState.RETRYING
     assert row.retry_at == STARTED + timedelta(minutes=1)
 
@@ -254,8 +254,8 @@ def test_a_process_forked_by_the_claim_holder_does_not_keep_the_claim_after_it_d
     try:
         kill(holder)
         assert _alive(helper), "the helper should outlive the holder in this test"
-        with JsonStateStore(tmp_path / "state").claim(DAILY) as claimed:
-            assert claimed, "the forked helper kept the claim of the killed holder"
+        with JsonStateStore(tmp_path / "state").claim(DAILY, STARTED) as claimed:
+            assert not isinstance(claimed, Busy), "the forked helper kept the killed holder's claim"
     finally:
         os.kill(helper, signal.SIGKILL)
 

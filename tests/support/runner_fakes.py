@@ -176,7 +176,8 @@ def child_blocks_in_job(state_root: Path, now: datetime) -> None:
 
 def child_saves_in_a_loop(state_dir: Path, ready: Path, now: datetime) -> None:
     """Count up in the state file, one transaction per step, until killed (at most 20 s)."""
-    from ops_schedule.store.file import JobRecord, JsonStateStore
+    from ops_schedule.store.file import JsonStateStore
+    from ops_schedule.store.records import JobRecord
 
     store = JsonStateStore(state_dir)
     padding = "x" * 6000  # a file of several pages, so a torn write would show
@@ -219,10 +220,11 @@ def child_forks_a_guarded_helper(pid_file: Path) -> None:
 def child_claims_and_forks(state_root: Path, pid_file: Path) -> None:
     """Take the daily job's claim, fork a helper that outlives this process (it sleeps), write
     the helper's pid, then wait to be killed (at most ``WAIT_SECONDS``)."""
+    from ops_schedule.store.base import Busy
     from ops_schedule.store.file import JsonStateStore
 
-    with JsonStateStore(state_root / "state").claim(DAILY) as claimed:
-        assert claimed
+    with JsonStateStore(state_root / "state").claim(DAILY, INSTANT) as claimed:
+        assert not isinstance(claimed, Busy)
         helper = os.fork()
         if helper == 0:
             time.sleep(WAIT_SECONDS)

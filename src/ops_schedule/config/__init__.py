@@ -17,8 +17,10 @@ from zoneinfo import ZoneInfo
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
     StrictBool,
     StrictInt,
     StrictStr,
@@ -52,6 +54,7 @@ from ops_schedule.config.values import (
     parse_duration,
 )
 from ops_schedule.errors import ConfigError, ConfigFileMissingError
+from ops_schedule.store.url import URL_HELP, StoreUrl, parse_store_url, without_password
 
 DEFAULT_CONFIG_PATH = Path("config/proxy-mcp/ops-schedule.json")
 SCHEMA_PATH = Path("config/proxy-mcp/ops-schedule.schema.json")
@@ -273,6 +276,32 @@ class GitHubConfig(_Model):
         return url.rstrip("/")
 
 
+StoreUrlField = Annotated[
+    StoreUrl,
+    BeforeValidator(parse_store_url),
+    PlainSerializer(str, return_type=str),  # a dump never carries the password
+    WithJsonSchema({"type": "string", "pattern": "^postgres(ql)?://", "description": URL_HELP}),
+]
+
+
+class StoreConfig(_Model):
+    """Where job records and claims live (docs/operations.md, "High availability")."""
+
+    url: StoreUrlField | None = Field(
+        None,
+        description="PostgreSQL URL of a store shared by several hosts; null: the file in "
+        "stateDir. $OPS_SCHEDULE_STORE_URL overrides it.",
+    )
+    lease_seconds: Number = Field(
+        120.0,
+        alias="leaseSeconds",
+        ge=1,
+        le=3600,
+        description="How long a PostgreSQL claim lives without renewal: a crashed holder's job "
+        "is taken over after this long.",
+    )
+
+
 class GraceConfig(_Model):
     # The schema's defaults are written the way the file writes durations, not as ISO 8601.
     daily: Duration = Field(
@@ -388,6 +417,10 @@ class Config(_Model):
     trend: TrendConfig = Field(
         default_factory=TrendConfig, description="How far back the weekly trends look."
     )
+    store: StoreConfig = Field(
+        default_factory=StoreConfig,
+        description="Where job records and claims live: the file in stateDir, or PostgreSQL.",
+    )
 
     @field_validator("catch_up_grace", mode="before")
     @classmethod
@@ -429,6 +462,7 @@ ENV_ENABLED = "OPS_SCHEDULE_ENABLED"
 ENV_TIMEZONE = "OPS_SCHEDULE_TIMEZONE"
 ENV_CONFIG = "OPS_SCHEDULE_CONFIG"
 ENV_REPOSITORY = "GITHUB_REPOSITORY"
+ENV_STORE_URL = "OPS_SCHEDULE_STORE_URL"
 
 _ENV_BOOL = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
@@ -457,6 +491,11 @@ def _apply_env(
     if zone := environ.get(ENV_TIMEZONE, "").strip():
         merged["timezone"] = zone
         env_paths["timezone"] = ENV_TIMEZONE
+    if url := environ.get(ENV_STORE_URL, "").strip():
+        # The variable wins over the file, so the password need not sit in the config file.
+        store = merged.get("store")
+        merged["store"] = {**(store if isinstance(store, Mapping) else {}), "url": url}
+        env_paths["store.url"] = ENV_STORE_URL
     github = merged.get("github")
     if (repo := environ.get(ENV_REPOSITORY, "").strip()) and (
         "github" not in merged or (isinstance(github, Mapping) and github.get("repo") is None)
@@ -482,11 +521,19 @@ def parse_config(
         config = Config.model_validate(merged)
     except ValidationError as exc:
         errors = sorted(exc.errors(include_url=False), key=lambda e: file_order(merged, e["loc"]))
+        errors = [_without_secrets(e) for e in errors]
         problems.extend(format_error(e, env_paths, Config, JobsConfig) for e in errors)
         raise ConfigError(problems, source) from None
     if problems:
         raise ConfigError(problems, source)
     return config
+
+
+def _without_secrets(error: Any) -> Any:
+    """A problem with the store URL shows the URL without its password."""
+    if tuple(error["loc"]) == ("store", "url") and isinstance(error.get("input"), str):
+        return {**error, "input": without_password(error["input"])}
+    return error
 
 
 def _config_path(path: Path | None, environ: Mapping[str, str]) -> Path:

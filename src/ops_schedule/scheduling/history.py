@@ -9,7 +9,7 @@ from datetime import datetime
 
 from ops_schedule.config import Config, JobConfig
 from ops_schedule.scheduling.rules import Decision, History, decide, done_horizon, period_key_at
-from ops_schedule.store.file import JobRecord
+from ops_schedule.store.records import JobRecord
 
 
 def history_of(record: JobRecord, job: JobConfig, config: Config) -> History:

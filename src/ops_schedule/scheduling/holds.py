@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from ops_schedule.config import Config
 from ops_schedule.config.values import format_duration
-from ops_schedule.store.file import Running
+from ops_schedule.store.records import Running
 from ops_schedule.timefmt import utc_iso
 
 # What a run may take besides posting: reading the log and rendering the report.

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Literal
 
 from ops_schedule.clock import Clock, utc_now
 from ops_schedule.config import JOB_NAMES, Config
-from ops_schedule.errors import JobError, SinkError
+from ops_schedule.errors import JobError, SinkError, StateError
 from ops_schedule.processes import this_process
 from ops_schedule.publishing.publish import Archived, archive, post
 from ops_schedule.publishing.sinks.github_setup import posting_problems
@@ -29,17 +29,17 @@ from ops_schedule.scheduling.rules import (
     current_slot,
     next_scheduled,
 )
-from ops_schedule.store.file import JobRecord, JsonStateStore, Running, process_alive
+from ops_schedule.store.base import Busy, Claim, StateStore, StoreView
+from ops_schedule.store.open import open_store
+from ops_schedule.store.records import JobRecord, Running
+from ops_schedule.timefmt import utc_iso
 
 if TYPE_CHECKING:
-    from ops_schedule.publishing.sinks.base import Sink
+    from ops_schedule.publishing.sinks.base import Posted, Sink
 
 log = logging.getLogger(__name__)
 
 BUSY = "another ops-schedule process holds this job's claim"
-# A claim held although the process in the marker is gone may be a new holder that has not yet
-# replaced the marker of a killed one: look again after this long (seconds) before saying so.
-RECHECK_GONE_HOLDER = 0.2
 Outcome = Literal["ok", "fail", "skipped"]
 
 
@@ -87,6 +87,18 @@ def default_sink_factory(environ: Mapping[str, str]) -> SinkFactory:
     return factory
 
 
+@dataclass(frozen=True, slots=True)
+class GuardedSink:
+    """Posts only while ``guard()`` passes: a holder whose claim was lost must not post."""
+
+    sink: Sink
+    guard: Callable[[], None]
+
+    def post(self, job: str, period_key: str, body: str, archive_hint: str) -> Posted:
+        self.guard()  # the last safe point before anything leaves the process
+        return self.sink.post(job, period_key, body, archive_hint)
+
+
 class Runner:
     """Runs jobs against one config, one state store, and one clock."""
 
@@ -96,7 +108,7 @@ class Runner:
         *,
         jobs: Mapping[str, Job],
         clock: Clock = utc_now,
-        store: JsonStateStore | None = None,
+        store: StateStore | None = None,
         sink_factory: SinkFactory | None = None,
         environ: Mapping[str, str] | None = None,
         redactor: Redactor | None = None,
@@ -105,7 +117,7 @@ class Runner:
         self.config = config
         self.jobs = jobs
         self.clock = clock
-        self.store = store or JsonStateStore(config.state_dir)
+        self.store = store or open_store(config)
         environ = os.environ if environ is None else environ
         self.sink_factory = sink_factory or default_sink_factory(environ)
         # The CLI and the loop hand in the redactor they built when the config loaded.
@@ -141,31 +153,32 @@ class Runner:
     def _attempt(
         self, name: str, now: datetime, *, manual: bool, force: bool
     ) -> RunOutcome | NotRun:
-        with self.store.claim(name) as claimed:
-            if not claimed:
-                return self._held(name, now, manual=manual)
-            with self.store.transaction(now) as txn:
-                record = txn.job(name)
-                if record.running is not None:
-                    log.warning(
-                        "%s: the previous attempt for %s was interrupted; recorded as failed",
-                        name,
-                        record.running.period,
-                    )
-                    record = record.interrupted()
-                plan = self._plan(name, record, now, manual=manual, force=force)
-                if isinstance(plan, NotRun):
-                    txn.put(record)
-                    return plan
-                period_key, window_end = plan
-                pid, host = this_process()
-                txn.put(record.started(Running(period_key, now, pid, host)))
-            return self._execute(name, period_key, window_end, now, forced=force)
+        with self.store.claim(name, now) as claim:
+            if isinstance(claim, Busy):
+                return self._held(name, now, claim, manual=manual)
+            record = claim.record
+            if record.running is not None:
+                log.warning(
+                    "%s: the previous attempt for %s was interrupted; recorded as failed",
+                    name,
+                    record.running.period,
+                )
+                record = record.interrupted()
+            plan = self._plan(name, record, now, manual=manual, force=force)
+            if isinstance(plan, NotRun):
+                if record != claim.record or record == JobRecord(job_name=name):
+                    claim.save(record, now)  # an interrupted attempt, or a job's first record
+                return plan
+            period_key, window_end = plan
+            pid, host = this_process()
+            started = record.started(Running(period_key, now, pid, host))
+            claim.save(started, now)
+            return self._execute(claim, started, period_key, window_end, now, forced=force)
 
-    def _held(self, name: str, now: datetime, *, manual: bool) -> NotRun:
+    def _held(self, name: str, now: datetime, busy: Busy, *, manual: bool) -> NotRun:
         """The claim on ``name`` is held by another process: by whom, since when, and whether
         the hold is stale (docs/design.md, "Exactly once"). Only a due job is worth a word."""
-        record = self.store.load(now).job(name)
+        record = busy.record
         decision = decision_for(self.config, name, record, now)
         if manual:
             period = current_slot(self.config.jobs.get(name), self.config.zone, now).period_key
@@ -174,17 +187,17 @@ class Runner:
         else:
             log.info("%s %s: %s", name, decision.slot.period_key, BUSY)
             return NotRun(name, decision.slot.period_key, BUSY)
-        running = record.running
-        if running is not None and not process_alive(running):
-            _time.sleep(RECHECK_GONE_HOLDER)
-            running = self.store.load(now).job(name).running
-        if running is None:
+        holder = busy.holder
+        if holder is None:
             log.info("%s %s: not run: %s", name, period, BUSY)
             return NotRun(name, period, BUSY, held=True)
-        hold = hold_of(
-            running, now, gone=not process_alive(running), limit=stale_after(self.config)
-        )
-        reason = hold.describe(str(self.store.claim_path(name)))
+        marker = Running(record.running.period if record.running else period, holder.since,
+                         holder.pid, holder.host)  # fmt: skip
+        seen = holder.seen_at(now)
+        hold = hold_of(marker, seen, gone=holder.gone, limit=stale_after(self.config))
+        reason = hold.describe(holder.where or self.store.location)
+        if holder.until is not None:
+            reason += f"; its lease runs until {utc_iso(holder.until, 'seconds')}"
         log.log(
             logging.WARNING if hold.stale else logging.INFO,
             "%s %s: not run: %s",
@@ -213,8 +226,16 @@ class Runner:
         return slot.period_key, min(slot.scheduled, now.astimezone(UTC))
 
     def _execute(
-        self, name: str, period_key: str, window_end: datetime, now: datetime, *, forced: bool
+        self,
+        claim: Claim,
+        record: JobRecord,
+        period_key: str,
+        window_end: datetime,
+        now: datetime,
+        *,
+        forced: bool,
     ) -> RunOutcome:
+        name = record.job_name
         started = _time.monotonic()
         status: Outcome = "fail"
         summary = error = comment_url = None
@@ -234,23 +255,17 @@ class Runner:
                     written = self._archive(result)
                     archived = (str(written.markdown_path), str(written.json_path))
                     if sink is not None:
-                        comment_url = post(result, written, sink).url
+                        # The last safe point: a holder that lost its claim posts nothing.
+                        comment_url = post(result, written, GuardedSink(sink, claim.renew)).url
                     status, summary = "ok", result.summary
-            except SinkError as exc:
+            except (SinkError, StateError) as exc:
                 error = self._describe(exc)
             except Exception as exc:  # a job must never take the runner down with it
                 log.debug("job %s failed", name, exc_info=True)
                 error = self._describe(exc)
         except BaseException:
             # SIGINT/SIGTERM mid-job: record the abandoned attempt, then let the stop proceed.
-            self._record(
-                name,
-                period_key=period_key,
-                status="fail",
-                error="interrupted: stopped by a signal",
-                outcome=None,
-                duration=None,
-            )
+            self._record(claim, record, period_key, "fail", "interrupted: stopped by a signal")
             raise
         redacted_summary = self.redactor.redact(summary) if summary else None
         outcome = RunOutcome(
@@ -266,10 +281,11 @@ class Runner:
             forced=forced,
         )
         self._record(
-            name,
-            period_key=period_key,
-            status=status,
-            error=error,
+            claim,
+            record,
+            period_key,
+            status,
+            error,
             outcome=outcome,
             duration=_time.monotonic() - started,
         )
@@ -295,40 +311,48 @@ class Runner:
 
     def _record(
         self,
-        name: str,
-        *,
+        claim: Claim,
+        record: JobRecord,
         period_key: str,
         status: Outcome,
         error: str | None,
-        outcome: RunOutcome | None,
-        duration: float | None,
+        *,
+        outcome: RunOutcome | None = None,
+        duration: float | None = None,
     ) -> None:
+        """Record the attempt under the claim; a lost claim or an unreachable store leaves the
+        record to the next holder, which finds the attempt's ``running`` marker."""
         finished = outcome.finished_at if outcome else self.clock()
-        with self.store.transaction(finished) as txn:
-            txn.put(
-                txn.job(name).finished(
-                    period=period_key,
-                    status=status,
-                    at=finished,
-                    error=error,
-                    summary=outcome.summary if outcome else None,
-                    comment_url=outcome.comment_url if outcome else None,
-                    archive=outcome.archived[0] if outcome and outcome.archived else None,
-                    duration_seconds=round(duration, 3) if duration is not None else None,
-                )
+        done = record.finished(
+            period=period_key,
+            status=status,
+            at=finished,
+            error=error,
+            summary=outcome.summary if outcome else None,
+            comment_url=outcome.comment_url if outcome else None,
+            archive=outcome.archived[0] if outcome and outcome.archived else None,
+            duration_seconds=round(duration, 3) if duration is not None else None,
+        )
+        try:
+            claim.renew()  # the safe point before recording; save() is fenced as well
+            claim.save(done, finished)
+        except StateError as exc:
+            log.warning(
+                "%s %s: outcome not recorded: %s",
+                record.job_name,
+                period_key,
+                self._describe(exc),
             )
 
 
-def next_wake(config: Config, now: datetime) -> datetime | None:
+def next_wake(config: Config, view: StoreView, now: datetime) -> datetime | None:
     """The earliest future instant at which some active job may become due, or None."""
-    store = JsonStateStore(config.state_dir)
-    state = store.load(now)
     candidates = []
     for name, job in config.jobs.items():
         if not config.job_active(name):
             continue
         candidates.append(next_scheduled(job, config.zone, now))
-        decision = decision_for(config, name, state.job(name), now)
+        decision = decision_for(config, name, view.record(name), now)
         if decision.state is PeriodState.RETRYING and decision.retry_at:
             candidates.append(decision.retry_at)
     return min(candidates, default=None)

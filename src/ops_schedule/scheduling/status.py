@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from ops_schedule.config import Config
 from ops_schedule.scheduling.history import decision_for
 from ops_schedule.scheduling.holds import hold_of, stale_after
 from ops_schedule.scheduling.rules import FLAG_AFTER_FAILURES, PeriodState, next_scheduled
-from ops_schedule.store.file import Running, State
+from ops_schedule.store.base import Holder, StoreView
+from ops_schedule.store.records import Running
 from ops_schedule.timefmt import utc_iso
 
 
@@ -38,6 +37,7 @@ class JobStatus:
     running: bool
     interrupted: bool = False  # a run's process died; the next run records and retries it
     stale_claim: str | None = None  # who holds the claim too long, or died leaving it held
+    holder: Holder | None = None  # who runs it now, and until when its lease lasts
 
     @property
     def flagged(self) -> bool:
@@ -69,38 +69,36 @@ class JobStatus:
             "running": self.running,
             "interrupted": self.interrupted,
             "staleClaim": self.stale_claim,
+            "heldBy": _holder_json(self.holder),
         }
 
 
-class Claims(Protocol):
-    """What ``status`` asks of the claims (``JsonStateStore`` fits)."""
+def _holder_json(holder: Holder | None) -> dict[str, Any] | None:
+    if holder is None:
+        return None
+    return {
+        "host": holder.host,
+        "pid": holder.pid,
+        "since": utc_iso(holder.since),
+        "until": utc_iso(holder.until) if holder.until else None,
+    }
 
-    def claim_held(self, job: str) -> bool: ...
-    def claim_path(self, job: str) -> Path: ...
 
-
-def job_statuses(
-    config: Config,
-    state: State,
-    now: datetime,
-    alive: Callable[[Running], bool] = lambda _: True,
-    claims: Claims | None = None,
-) -> list[JobStatus]:
-    """One row per job. ``alive`` tells whether the process of an in-flight run still lives
-    (``store.file.process_alive``; the default trusts the marker); ``claims`` tells whether a
-    claim whose process is gone is still held (by a process it left behind)."""
+def job_statuses(config: Config, view: StoreView, now: datetime) -> list[JobStatus]:
+    """One row per job. A job runs while the store knows a holder of its claim; a ``running``
+    marker without one is an attempt that was interrupted. A hold that lasts longer than a run
+    may take, or whose process is gone, is stale (docs/design.md, "Exactly once")."""
     rows = []
     for name, job in config.jobs.items():
-        record = state.job(name)
-        running = record.running is not None and alive(record.running)
+        record = view.record(name)
+        holder = view.holders.get(name)
         stale_claim = None
-        if record.running is not None:
-            left_held = not running and claims is not None and claims.claim_held(name)
-            hold = hold_of(record.running, now, gone=left_held, limit=stale_after(config))
-            if hold.stale and (running or left_held):
-                where = str(claims.claim_path(name)) if claims is not None else name
-                stale_claim = hold.describe(where)
-            running = running or left_held
+        if holder is not None and record.running is not None:
+            marker = Running(record.running.period, holder.since, holder.pid, holder.host)
+            seen = holder.seen_at(now)
+            hold = hold_of(marker, seen, gone=holder.gone, limit=stale_after(config))
+            if hold.stale:
+                stale_claim = hold.describe(holder.where or view.location)
         decision = decision_for(config, name, record, now)
         upcoming = next_scheduled(job, config.zone, now)
         rows.append(
@@ -122,9 +120,10 @@ def job_statuses(
                 last_comment_url=record.last_comment_url,
                 consecutive_failures=record.consecutive_failures,
                 run_count=record.run_count,
-                running=running,
-                interrupted=record.running is not None and not running,
+                running=holder is not None,
+                interrupted=record.running is not None and holder is None,
                 stale_claim=stale_claim,
+                holder=holder,
             )
         )
     return rows

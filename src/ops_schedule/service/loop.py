@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from ops_schedule import __version__
 from ops_schedule.config import Config
-from ops_schedule.errors import ConfigError
+from ops_schedule.errors import ConfigError, OpsScheduleError
 from ops_schedule.redaction import Redactor, build_redactor, environment_secrets, redact_error
 from ops_schedule.service.heartbeat import Heartbeat, write_heartbeat
 from ops_schedule.service.prometheus import Metrics, OutcomeLike, RecordLike
@@ -36,6 +36,7 @@ from ops_schedule.service.prometheus import Metrics, OutcomeLike, RecordLike
 if TYPE_CHECKING:
     from ops_schedule.clock import Clock
     from ops_schedule.reports.base import Job
+    from ops_schedule.store.base import StateStore
 
 log = logging.getLogger(__name__)
 
@@ -68,22 +69,53 @@ class Runtime:
     next_wake: NextWake
     records: Records
     next_runs: NextRuns
+    close: Callable[[], None] = lambda: None
+
+
+class _StoreKeeper:
+    """One store for the life of the loop (for PostgreSQL: one connection, reopened when it
+    breaks), replaced when the config names another one."""
+
+    def __init__(self) -> None:
+        self._store: StateStore | None = None
+        self._key: object = None
+
+    def get(self, config: Config) -> StateStore:
+        from ops_schedule.store.open import open_store
+
+        key = (config.store, config.state_dir)
+        if self._store is None or key != self._key:
+            self.close()
+            self._store, self._key = open_store(config), key
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
 
 
 def default_runtime(clock: Clock, jobs: Mapping[str, Job]) -> Runtime:
     """The real runner and state store behind the loop."""
     from ops_schedule.scheduling import runner
     from ops_schedule.scheduling.rules import next_scheduled
-    from ops_schedule.store.file import JsonStateStore
+
+    stores = _StoreKeeper()
 
     def run_once(config: Config, now: datetime, redactor: Redactor) -> Sequence[OutcomeLike]:
         # A job whose claim another process holds is logged by the runner; it has no outcome.
-        outcomes = runner.Runner(config, jobs=jobs, clock=clock, redactor=redactor).tick(now)
+        store = stores.get(config)
+        outcomes = runner.Runner(
+            config, jobs=jobs, clock=clock, redactor=redactor, store=store
+        ).tick(now)
         return [outcome for outcome in outcomes if isinstance(outcome, runner.RunOutcome)]
 
+    def next_wake(config: Config, now: datetime) -> datetime | None:
+        return runner.next_wake(config, stores.get(config).view(now), now)
+
     def records(config: Config, now: datetime) -> Mapping[str, RecordLike]:
-        state = JsonStateStore(config.state_dir).load(now)
-        return {name: state.job(name) for name, _ in config.jobs.items()}
+        view = stores.get(config).view(now)
+        return {name: view.record(name) for name, _ in config.jobs.items()}
 
     def next_runs(config: Config, now: datetime) -> Mapping[str, datetime | None]:
         return {
@@ -92,7 +124,11 @@ def default_runtime(clock: Clock, jobs: Mapping[str, Job]) -> Runtime:
         }
 
     return Runtime(
-        run_once=run_once, next_wake=runner.next_wake, records=records, next_runs=next_runs
+        run_once=run_once,
+        next_wake=next_wake,
+        records=records,
+        next_runs=next_runs,
+        close=stores.close,
     )
 
 
@@ -177,6 +213,7 @@ def run_loop(
                 break
     finally:
         loop.heartbeat = _beat(keeper.config, loop.heartbeat.stopped(clock()))
+        runtime.close()
     return ticks
 
 
@@ -196,7 +233,11 @@ class _Loop:
             next_runs = self.runtime.next_runs(config, now) if metrics is not None else {}
         except Exception as exc:
             error = redact_error(exc, redactor)
-            log.exception("%s", redactor.redact(f"tick at {now.isoformat()} failed: {error}"))
+            message = redactor.redact(f"tick at {now.isoformat()} failed: {error}")
+            if isinstance(exc, OpsScheduleError):  # says what to do; a traceback adds nothing
+                log.error("%s; retrying at the next tick", message)  # noqa: TRY400
+            else:
+                log.exception("%s", message)
             if metrics is not None:
                 metrics.observe_tick_error((self.clock() - now).total_seconds())
             self.heartbeat = _beat(config, self.heartbeat.tick_failed(error))
@@ -217,6 +258,9 @@ class _Loop:
         latest = now + timedelta(seconds=interval)
         try:
             wake = self.runtime.next_wake(config, now)
+        except OpsScheduleError as exc:
+            log.warning("cannot compute the next wake (%s); waking after the interval", exc)
+            return latest
         except Exception:
             log.exception("cannot compute the next wake; waking after the interval")
             return latest

@@ -1,4 +1,6 @@
-"""Persisted job state: seed-compatible JSON, atomic writes, OS-level locks.
+"""The file store: job records in ``schedule-state.json``, atomic writes, OS-level locks.
+
+The default store, for one host (docs/design.md, "State" and "Stores").
 
 Two kinds of lock, both ``fcntl.flock`` so the kernel drops them when a process dies:
 
@@ -21,22 +23,24 @@ import fcntl
 import json
 import logging
 import os
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
 
-from ops_schedule.errors import StateError
+from ops_schedule.errors import StateError, StoreUnavailableError
 from ops_schedule.fsutil import atomic_write_text, remove_stale_temp_files, temp_pattern
 from ops_schedule.processes import may_be_alive
-from ops_schedule.scheduling.rules import recent_done_periods
-from ops_schedule.timefmt import utc_iso
+from ops_schedule.store.base import Busy, Claim, Holder, StoreView
+from ops_schedule.store.records import JobRecord, Running, State, parse_state
 
 log = logging.getLogger(__name__)
 
-STATE_VERSION = 1
 STATE_FILE = "schedule-state.json"
+# A claim held although the process in the marker is gone may be a new holder that has not yet
+# replaced the marker of a killed one: look again after this long (seconds) before saying so.
+RECHECK_GONE_HOLDER = 0.2
 
 # The lock descriptors this process holds open; a forked child closes its copies at once.
 _HELD: set[int] = set()
@@ -50,229 +54,6 @@ def _close_inherited_locks() -> None:
 
 
 os.register_at_fork(after_in_child=_close_inherited_locks)
-
-RunStatus = Literal["ok", "fail", "skipped"]
-
-
-def _iso(value: datetime | None) -> str | None:
-    return utc_iso(value) if value is not None else None
-
-
-def _parse_time(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class Running:
-    """An attempt in flight: written when a run is claimed, cleared when it is recorded."""
-
-    period: str
-    started_at: datetime
-    pid: int
-    host: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "period": self.period,
-            "startedAt": _iso(self.started_at),
-            "pid": self.pid,
-            "host": self.host,
-        }
-
-    @classmethod
-    def from_json(cls, raw: object) -> Running | None:
-        if not isinstance(raw, dict):
-            return None
-        started = _parse_time(raw.get("startedAt"))
-        if started is None or not isinstance(raw.get("period"), str):
-            return None
-        pid = _non_negative_int(raw.get("pid"))  # a hand-edited pid must not stop every load
-        return cls(raw["period"], started, pid, str(raw.get("host") or ""))
-
-
-_KNOWN = frozenset(
-    (
-        "jobName", "lastRunAt", "lastStatus", "consecutiveFailures", "runCount", "lastError",
-        "lastPeriod", "lastSuccessAt", "donePeriods", "lastSummary", "lastCommentUrl",
-        "lastArchive", "lastDurationSeconds", "running",
-    )
-)  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class JobRecord:
-    """What is remembered about one job. Field names in the file follow the seed."""
-
-    job_name: str
-    last_run_at: datetime | None = None
-    last_status: RunStatus | None = None
-    consecutive_failures: int = 0
-    run_count: int = 0
-    last_error: str | None = None
-    last_period: str | None = None
-    last_success_at: datetime | None = None
-    # Periods with an ok or skipped run, in the order done; kept for DONE_RETENTION (400 days).
-    done_periods: tuple[str, ...] = ()
-    last_summary: str | None = None
-    last_comment_url: str | None = None
-    last_archive: str | None = None
-    last_duration_seconds: float | None = None
-    running: Running | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)  # unknown fields, kept on save
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = dict(self.extra)
-        out.update(
-            {
-                "jobName": self.job_name,
-                "lastRunAt": _iso(self.last_run_at),
-                "lastStatus": self.last_status,
-                "consecutiveFailures": self.consecutive_failures,
-                "runCount": self.run_count,
-                "lastError": self.last_error,
-                "lastPeriod": self.last_period,
-                "lastSuccessAt": _iso(self.last_success_at),
-                "donePeriods": list(self.done_periods),
-                "lastSummary": self.last_summary,
-                "lastCommentUrl": self.last_comment_url,
-                "lastArchive": self.last_archive,
-                "lastDurationSeconds": self.last_duration_seconds,
-                "running": self.running.to_json() if self.running else None,
-            }
-        )
-        return out
-
-    @classmethod
-    def from_json(cls, name: str, raw: Mapping[str, Any]) -> JobRecord:
-        status = raw.get("lastStatus")
-        done = raw.get("donePeriods")
-        duration = raw.get("lastDurationSeconds")
-        return cls(
-            job_name=name,
-            last_run_at=_parse_time(raw.get("lastRunAt")),
-            last_status=status if status in ("ok", "fail", "skipped") else None,
-            consecutive_failures=_non_negative_int(raw.get("consecutiveFailures")),
-            run_count=_non_negative_int(raw.get("runCount")),
-            last_error=_str_or_none(raw.get("lastError")),
-            last_period=_str_or_none(raw.get("lastPeriod")),
-            last_success_at=_parse_time(raw.get("lastSuccessAt")),
-            done_periods=tuple(p for p in done if isinstance(p, str))
-            if isinstance(done, list)
-            else (),
-            last_summary=_str_or_none(raw.get("lastSummary")),
-            last_comment_url=_str_or_none(raw.get("lastCommentUrl")),
-            last_archive=_str_or_none(raw.get("lastArchive")),
-            last_duration_seconds=float(duration) if isinstance(duration, int | float) else None,
-            running=Running.from_json(raw.get("running")),
-            extra={k: v for k, v in raw.items() if k not in _KNOWN},
-        )
-
-    def started(self, running: Running) -> JobRecord:
-        return replace(self, running=running)
-
-    def finished(
-        self,
-        *,
-        period: str,
-        status: RunStatus,
-        at: datetime,
-        error: str | None = None,
-        summary: str | None = None,
-        comment_url: str | None = None,
-        archive: str | None = None,
-        duration_seconds: float | None = None,
-    ) -> JobRecord:
-        """The record after an attempt for ``period`` ended with ``status``."""
-        succeeded = status != "fail"
-        done = self.done_periods
-        if succeeded and period not in done:
-            done = recent_done_periods((*done, period))
-        return replace(
-            self,
-            last_run_at=at,
-            last_status=status,
-            consecutive_failures=0 if succeeded else self.consecutive_failures + 1,
-            run_count=self.run_count + 1,
-            last_error=error,
-            last_period=period,
-            last_success_at=at if succeeded else self.last_success_at,
-            done_periods=done,
-            last_summary=summary if succeeded else self.last_summary,
-            last_comment_url=comment_url or (None if succeeded else self.last_comment_url),
-            last_archive=archive or (None if succeeded else self.last_archive),
-            last_duration_seconds=duration_seconds,
-            running=None,
-        )
-
-    def interrupted(self) -> JobRecord:
-        """Record the attempt whose process died while holding the claim as a failure."""
-        if self.running is None:
-            return self
-        run = self.running
-        where = f"process {run.pid} on {run.host}" if run.host else f"process {run.pid}"
-        return self.finished(
-            period=run.period,
-            status="fail",
-            at=run.started_at,  # the retry backoff counts from when the lost attempt began
-            error=f"interrupted: {where} stopped during the run started at {_iso(run.started_at)}",
-        )
-
-
-def _non_negative_int(value: object) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
-
-
-def _str_or_none(value: object) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-@dataclass(frozen=True, slots=True)
-class State:
-    version: int = STATE_VERSION
-    updated_at: datetime | None = None
-    jobs: Mapping[str, JobRecord] = field(default_factory=dict)
-    extra: Mapping[str, Any] = field(default_factory=dict)
-
-    def job(self, name: str) -> JobRecord:
-        return self.jobs.get(name) or JobRecord(job_name=name)
-
-    def to_json(self, updated_at: datetime) -> dict[str, Any]:
-        return {
-            **self.extra,
-            "version": STATE_VERSION,
-            "updatedAt": _iso(updated_at),
-            "jobs": {name: record.to_json() for name, record in sorted(self.jobs.items())},
-        }
-
-
-def parse_state(text: str, source: str) -> State:
-    """Decode the state file. Raises ``ValueError`` when it is not a state document at all,
-    ``StateError`` when it is one from an incompatible version."""
-    raw = json.loads(text)
-    if not isinstance(raw, dict):
-        raise ValueError("the top level is not a JSON object")  # noqa: TRY004 - means corrupt
-    version = raw.get("version", STATE_VERSION)  # the seed's files carry no version
-    if version != STATE_VERSION:
-        raise StateError(
-            f"{source} has state version {version!r}; this ops-schedule understands version "
-            f"{STATE_VERSION}. Upgrade ops-schedule, or move the file aside to start afresh."
-        )
-    jobs_raw = raw.get("jobs", {})
-    if not isinstance(jobs_raw, dict):
-        raise ValueError("'jobs' is not a JSON object")  # noqa: TRY004 - means corrupt
-    jobs = {
-        name: JobRecord.from_json(name, record)
-        for name, record in jobs_raw.items()
-        if isinstance(record, dict)
-    }
-    extra = {k: v for k, v in raw.items() if k not in ("version", "updatedAt", "jobs")}
-    return State(STATE_VERSION, _parse_time(raw.get("updatedAt")), jobs, extra)
 
 
 class Transaction:
@@ -325,9 +106,13 @@ class JsonStateStore:
     def claim_path(self, job: str) -> Path:
         return self._claims / f"{job}.lock"
 
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
     @contextlib.contextmanager
-    def claim(self, job: str) -> Iterator[bool]:
-        """Hold the claim on ``job`` for the block; yields False if another process holds it."""
+    def claim(self, job: str, now: datetime) -> Iterator[Claim | Busy]:
+        """Hold the claim on ``job`` for the block; yields ``Busy`` if another process holds it."""
         try:
             self._claims.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -336,9 +121,51 @@ class JsonStateStore:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                yield False
+                yield self._busy(job, now)
             else:
-                yield True
+                yield FileClaim(self, self.load(now).job(job))
+
+    def view(self, now: datetime) -> StoreView:
+        records = self.load(now).jobs
+        holders = {}
+        for name, record in records.items():
+            if record.running is None:
+                continue
+            alive = process_alive(record.running)
+            if alive or self.claim_held(name):  # or a process it left behind holds the lock
+                holders[name] = self._holder(name, record.running, gone=not alive)
+        return StoreView("file", self.location, records, holders)
+
+    def check(self) -> None:
+        """The state directory must be usable (or creatable): ``loop`` keeps its heartbeat there
+        too."""
+        directory = self.state_dir
+        while not directory.exists() and directory != directory.parent:
+            directory = directory.parent
+        if not (directory.is_dir() and os.access(directory, os.W_OK | os.X_OK)):
+            raise StoreUnavailableError(
+                f"cannot use the state directory {self.state_dir}: it is missing or not "
+                "writable (config: stateDir)"
+            )
+
+    def close(self) -> None:
+        """Nothing to release: every lock lives only as long as its ``with`` block."""
+
+    def _busy(self, job: str, now: datetime) -> Busy:
+        """Who holds the claim, as the ``running`` marker tells (docs/design.md, "Exactly
+        once")."""
+        record = self.load(now).job(job)
+        if record.running is not None and not process_alive(record.running):
+            time.sleep(RECHECK_GONE_HOLDER)
+            record = self.load(now).job(job)
+        if record.running is None:
+            return Busy(record)
+        gone = not process_alive(record.running)
+        return Busy(record, self._holder(job, record.running, gone=gone))
+
+    def _holder(self, job: str, running: Running, *, gone: bool) -> Holder:
+        where = str(self.claim_path(job))
+        return Holder(running.host, running.pid, running.started_at, gone=gone, where=where)
 
     def claim_held(self, job: str) -> bool:
         """Whether some process holds the claim on ``job`` now (a probe for ``status``).
@@ -443,6 +270,24 @@ def _lock_file(path: Path, unusable: Callable[[OSError], StateError]) -> Iterato
         if os.getpid() == owner:
             _HELD.discard(fd)
             os.close(fd)  # the last copy: the kernel drops the lock
+
+
+class FileClaim:
+    """A claim held through a kernel lock: it cannot pass to another process while this one
+    lives, so renewing is a no-op and every save is this holder's (fencing token 0)."""
+
+    token = 0
+
+    def __init__(self, store: JsonStateStore, record: JobRecord) -> None:
+        self._store = store
+        self.record = record
+
+    def renew(self) -> None:
+        """The kernel lock needs no renewal."""
+
+    def save(self, record: JobRecord, at: datetime) -> None:
+        with self._store.transaction(at) as txn:
+            txn.put(record)
 
 
 def process_alive(running: Running) -> bool:

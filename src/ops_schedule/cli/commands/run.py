@@ -22,6 +22,7 @@ from ops_schedule.cli.app import (
 from ops_schedule.clock import utc_now
 from ops_schedule.config import JOB_NAMES
 from ops_schedule.scheduling.runner import NotRun, Runner, RunOutcome
+from ops_schedule.store.open import open_store
 
 
 @click.command()
@@ -54,19 +55,22 @@ def run(app: AppContext, now_mode: bool, force: bool, as_json: bool, jobs: tuple
             f"unknown job {', '.join(map(repr, unknown))} (jobs: {', '.join(JOB_NAMES)})"
         )
     config = app.config()
-    runner = Runner(config, jobs=app.jobs, redactor=app.redactor, quiet=app.quiet)
-    now = utc_now()
-    results: list[RunOutcome | NotRun]
-    if now_mode:
-        names = list(jobs) or [name for name in JOB_NAMES if config.job_active(name)]
-        if not names:
-            app.say("no job is enabled; name one: ops-schedule run --now JOB", err=True)
-            return EXIT_USAGE
+    names = list(jobs) or [name for name in JOB_NAMES if config.job_active(name)]
+    if now_mode and not names:
+        app.say("no job is enabled; name one: ops-schedule run --now JOB", err=True)
+        return EXIT_USAGE
+    store = open_store(config)  # for PostgreSQL: one connection for this tick
+    try:
+        runner = Runner(config, jobs=app.jobs, redactor=app.redactor, quiet=app.quiet, store=store)
+        now = utc_now()
+        results: list[RunOutcome | NotRun]
         with _stopped_by_sigterm():
-            results = list(runner.run_now(now, names, force=force))
-    else:
-        with _stopped_by_sigterm():
-            results = list(runner.tick(now))
+            if now_mode:
+                results = list(runner.run_now(now, names, force=force))
+            else:
+                results = list(runner.tick(now))
+    finally:
+        store.close()
     if as_json:
         app.say(json.dumps([_as_json(r) for r in results], ensure_ascii=False, indent=2))
     else:

@@ -11,7 +11,8 @@ from ops_schedule.cli.app import AppContext, json_option, pass_app
 from ops_schedule.clock import utc_now
 from ops_schedule.config import config_exists
 from ops_schedule.scheduling.status import JobStatus, job_statuses
-from ops_schedule.store.file import JsonStateStore, process_alive
+from ops_schedule.store.base import StoreView
+from ops_schedule.store.open import open_store
 
 
 @click.command()
@@ -27,9 +28,12 @@ def status(app: AppContext, as_json: bool) -> None:
     """
     config = app.config()
     now = utc_now()
-    store = JsonStateStore(config.state_dir)
-    state = store.load(now)
-    rows = job_statuses(config, state, now, alive=process_alive, claims=store)
+    store = open_store(config)
+    try:
+        view = store.view(now)
+    finally:
+        store.close()
+    rows = job_statuses(config, view, now)
     found = config_exists(app.config_path)
     if as_json:
         document = {
@@ -37,7 +41,12 @@ def status(app: AppContext, as_json: bool) -> None:
             "configFound": found,
             "enabled": config.enabled,
             "timezone": config.timezone,
-            "stateFile": str(store.path),
+            "stateFile": view.location if view.kind == "file" else None,
+            "store": {
+                "kind": view.kind,
+                "location": view.location,
+                "leaseSeconds": view.lease_seconds,
+            },
             "jobs": [row.to_json() for row in rows],
         }
         app.say(json.dumps(document, ensure_ascii=False, indent=2))
@@ -45,9 +54,11 @@ def status(app: AppContext, as_json: bool) -> None:
     if not found:
         app.say("no config file found: using defaults (everything disabled)")
     switch = "enabled" if config.enabled else "DISABLED (global switch off)"
-    app.say(f"ops-schedule: {switch}; zone {config.timezone}; state {store.path}")
+    app.say(f"ops-schedule: {switch}; zone {config.timezone}; state {_where(view)}")
     app.say(_table(rows))
     for row in rows:
+        if row.holder is not None:
+            app.say(f"  {row.job} running: {row.holder.describe()}")
         if row.flagged:
             app.say(f"! {row.job}: {row.consecutive_failures} consecutive failures")
         if row.stale_claim:
@@ -58,6 +69,12 @@ def status(app: AppContext, as_json: bool) -> None:
             app.say(f"  {row.job} skipped: {row.last_summary}")
         if row.last_comment_url:
             app.say(f"  {row.job} last comment: {row.last_comment_url}")
+
+
+def _where(view: StoreView) -> str:
+    if view.lease_seconds is None:
+        return view.location
+    return f"{view.location} (PostgreSQL, lease {view.lease_seconds:g} s)"
 
 
 def _when(value: datetime | None, zone_now: datetime) -> str:

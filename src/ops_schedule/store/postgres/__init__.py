@@ -1,0 +1,1 @@
+"""The PostgreSQL store: job records and claims shared by any number of hosts."""
