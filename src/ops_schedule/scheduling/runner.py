@@ -100,7 +100,11 @@ class GuardedSink:
 
 
 class Runner:
-    """Runs jobs against one config, one state store, and one clock."""
+    """Runs jobs against one config, one state store, and one clock.
+
+    Without ``store`` it opens the configured one; closing it (``runner.store.close()``) is then
+    the caller's part, as for a store handed in.
+    """
 
     def __init__(
         self,
