@@ -21,6 +21,7 @@ from ops_schedule.cli.commands.redact import redact
 from ops_schedule.cli.commands.report import report
 from ops_schedule.cli.commands.run import run
 from ops_schedule.cli.commands.status import status
+from ops_schedule.cli.commands.store import store
 from ops_schedule.cli.logs import setup_logging
 from ops_schedule.cli.output import current_redactor, redacted_standard_streams, use_redactor
 from ops_schedule.config import (
@@ -154,7 +155,7 @@ def schema_text() -> str:
 
 
 # Commands that live in their own modules register here.
-COMMANDS: list[click.Command] = [run, status, loop, health, redact, report, demo]
+COMMANDS: list[click.Command] = [run, status, loop, health, redact, report, demo, store]
 for _command in COMMANDS:
     cli.add_command(_command)
 

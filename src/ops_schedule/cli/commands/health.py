@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import click
 
 from ops_schedule.cli.app import EXIT_JOB_FAILED, EXIT_OK, EXIT_USAGE, AppContext, pass_app
-from ops_schedule.errors import ConfigError
+from ops_schedule.config import Config
+from ops_schedule.errors import ConfigError, StateError
 from ops_schedule.service.heartbeat import DEFAULT_BUSY_LIMIT, heartbeat_path, judge, read_heartbeat
 
 
@@ -29,8 +30,9 @@ def health(app: AppContext, max_age: float | None, max_tick: float) -> int:
     """Exit 0 when the loop ticked recently and the config is valid; else say why.
 
     Reads the heartbeat that `ops-schedule loop` writes in the state directory after every
-    tick. Exit 1 when the heartbeat is missing, stale or the loop stopped; exit 2 when the
-    configuration is invalid. Prints one line either way.
+    tick, then checks that the state store answers. Exit 1 when the heartbeat is missing, stale
+    or the loop stopped, or the store cannot be reached; exit 2 when the configuration is
+    invalid. Prints one line either way.
 
     \b
     Examples:
@@ -57,7 +59,26 @@ def health(app: AppContext, max_age: float | None, max_tick: float) -> int:
         where=str(path),
     )
     if verdict.healthy:
+        problem = _store_problem(config)
+        if problem is not None:
+            app.say(f"unhealthy: {problem}", err=True)
+            return EXIT_JOB_FAILED
         app.say(verdict.reason)
         return EXIT_OK
     app.say(f"unhealthy: {verdict.reason}", err=True)
     return EXIT_JOB_FAILED
+
+
+def _store_problem(config: Config) -> str | None:
+    """Why the state store does not answer, or None: a loop that ticks but cannot reach its
+    store runs nothing."""
+    from ops_schedule.store.open import open_store
+
+    store = open_store(config)
+    try:
+        store.check()
+    except StateError as exc:
+        return str(exc)
+    finally:
+        store.close()
+    return None
