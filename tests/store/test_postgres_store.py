@@ -17,11 +17,12 @@ from runner_fakes import DAILY, INSTANT, CountingJob, executions, jobs_of, raw_c
 from ops_schedule.cli.main import main
 from ops_schedule.config import parse_config
 from ops_schedule.errors import ClaimLostError, StateError, StoreUnavailableError
+from ops_schedule.processes import this_process
 from ops_schedule.scheduling.runner import Runner
 from ops_schedule.store.base import Busy, Claim
 from ops_schedule.store.postgres.schema import SCHEMA_VERSION, ensure_schema
 from ops_schedule.store.postgres.store import PostgresStore
-from ops_schedule.store.records import JobRecord
+from ops_schedule.store.records import JobRecord, Running
 from ops_schedule.store.url import parse_store_url
 
 NOW = INSTANT
@@ -153,7 +154,12 @@ def test_the_schema_is_created_once_by_hosts_that_start_together(postgres_url: s
         "SELECT table_name FROM information_schema.tables "
         "WHERE table_schema = current_schema() ORDER BY 1",
     )
-    assert tables == [("ops_schedule_claims",), ("ops_schedule_jobs",), ("ops_schedule_schema",)]
+    assert tables == [
+        ("ops_schedule_claims",),
+        ("ops_schedule_jobs",),
+        ("ops_schedule_runs",),
+        ("ops_schedule_schema",),
+    ]
 
 
 def test_a_schema_from_a_newer_version_is_refused_naming_both_versions(
@@ -252,3 +258,22 @@ def test_a_runner_on_the_store_records_and_a_second_tick_does_not_rerun(
     assert open_store(stores, postgres_url).view(later).record(DAILY).done_periods == (
         "2026-11-26",
     )
+
+
+def test_every_recorded_attempt_is_in_the_run_history_once_with_its_holder(
+    stores: list[PostgresStore], postgres_url: str, tmp_path: Path
+):
+    config = parse_config({**raw_config(tmp_path), "store": {"url": postgres_url}}, environ={})
+    store = open_store(stores, postgres_url)
+    log = tmp_path / "executions.log"
+    with store.claim(DAILY, NOW) as claim:  # an attempt whose process died mid-run
+        claimed(claim).save(JobRecord(DAILY).started(Running("2026-11-26", NOW, 4242, "gone")), NOW)
+    later = NOW + timedelta(minutes=1)
+
+    Runner(config, jobs=jobs_of(CountingJob(DAILY, log)), clock=lambda: later, store=store).tick(
+        later
+    )
+
+    rows = sql(postgres_url, "SELECT job, period, status, pid FROM ops_schedule_runs ORDER BY id")
+    pid = this_process()[0]
+    assert rows == [(DAILY, "2026-11-26", "fail", pid), (DAILY, "2026-11-26", "ok", pid)]

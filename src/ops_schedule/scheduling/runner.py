@@ -271,7 +271,23 @@ class Runner:
             # SIGINT/SIGTERM mid-job: record the abandoned attempt, then let the stop proceed.
             self._record(claim, record, period_key, "fail", "interrupted: stopped by a signal")
             raise
+        finished = self.clock()
         redacted_summary = self.redactor.redact(summary) if summary else None
+        archive = archived[0] if archived else None
+        unrecorded = self._record(
+            claim,
+            record,
+            period_key,
+            status,
+            error,
+            finished=finished,
+            summary=redacted_summary,
+            comment_url=comment_url,
+            archive=archive,
+            duration=_time.monotonic() - started,
+        )
+        if unrecorded is not None:  # the result stands only once it is recorded
+            status, error = "fail", unrecorded
         outcome = RunOutcome(
             job=name,
             period_key=period_key,
@@ -279,19 +295,10 @@ class Runner:
             summary=redacted_summary,
             error=error,
             started_at=now,
-            finished_at=self.clock(),
+            finished_at=finished,
             comment_url=comment_url,
             archived=archived,
             forced=forced,
-        )
-        self._record(
-            claim,
-            record,
-            period_key,
-            status,
-            error,
-            outcome=outcome,
-            duration=_time.monotonic() - started,
         )
         level = logging.WARNING if status == "fail" else logging.INFO
         log.log(level, "%s %s: %s", name, period_key, error or redacted_summary or status)
@@ -321,32 +328,36 @@ class Runner:
         status: Outcome,
         error: str | None,
         *,
-        outcome: RunOutcome | None = None,
+        finished: datetime | None = None,
+        summary: str | None = None,
+        comment_url: str | None = None,
+        archive: str | None = None,
         duration: float | None = None,
-    ) -> None:
-        """Record the attempt under the claim; a lost claim or an unreachable store leaves the
-        record to the next holder, which finds the attempt's ``running`` marker."""
-        finished = outcome.finished_at if outcome else self.clock()
+    ) -> str | None:
+        """Record the attempt under the claim. Returns why it could not be, or None.
+
+        A lost claim or an unreachable store leaves the record to the next holder, which finds
+        the attempt's ``running`` marker.
+        """
+        at = finished or self.clock()
         done = record.finished(
             period=period_key,
             status=status,
-            at=finished,
+            at=at,
             error=error,
-            summary=outcome.summary if outcome else None,
-            comment_url=outcome.comment_url if outcome else None,
-            archive=outcome.archived[0] if outcome and outcome.archived else None,
+            summary=summary,
+            comment_url=comment_url,
+            archive=archive,
             duration_seconds=round(duration, 3) if duration is not None else None,
         )
         try:
             claim.renew()  # the safe point before recording; save() is fenced as well
-            claim.save(done, finished)
+            claim.save(done, at)
         except StateError as exc:
-            log.warning(
-                "%s %s: outcome not recorded: %s",
-                record.job_name,
-                period_key,
-                self._describe(exc),
-            )
+            problem = f"not recorded: {self._describe(exc)}"
+            log.warning("%s %s: %s", record.job_name, period_key, problem)
+            return problem
+        return None
 
 
 def next_wake(config: Config, view: StoreView, now: datetime) -> datetime | None:

@@ -35,6 +35,19 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             renewed_at timestamptz NOT NULL,
             expires_at timestamptz NOT NULL
         )""",
+        # One row per attempt recorded: which process ran which period, with what result.
+        """CREATE TABLE ops_schedule_runs (
+            id bigserial PRIMARY KEY,
+            job text NOT NULL,
+            period text,
+            status text,
+            error text,
+            token bigint NOT NULL,
+            host text NOT NULL,
+            pid integer NOT NULL,
+            recorded_at timestamptz NOT NULL DEFAULT now()
+        )""",
+        "CREATE INDEX ops_schedule_runs_job ON ops_schedule_runs (job, recorded_at)",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -78,6 +78,24 @@ SELECT job, %(record)s, now() FROM held
 ON CONFLICT (job) DO UPDATE SET record = excluded.record, updated_at = excluded.updated_at
 RETURNING job
 """
+# The same, when the record counts one more attempt: that attempt goes into the run history
+# in the same statement, so the history holds exactly the attempts the record counts.
+_SAVE_AND_LOG = """
+WITH held AS (
+    SELECT job FROM ops_schedule_claims
+    WHERE job = %(job)s AND token = %(token)s AND owner = %(owner)s
+    FOR SHARE
+), saved AS (
+    INSERT INTO ops_schedule_jobs (job, record, updated_at)
+    SELECT job, %(record)s, now() FROM held
+    ON CONFLICT (job) DO UPDATE SET record = excluded.record, updated_at = excluded.updated_at
+    RETURNING job
+), logged AS (
+    INSERT INTO ops_schedule_runs (job, period, status, error, token, host, pid)
+    SELECT job, %(period)s, %(status)s, %(error)s, %(token)s, %(host)s, %(pid)s FROM saved
+)
+SELECT job FROM saved
+"""
 _RELEASE = """
 UPDATE ops_schedule_claims SET expires_at = now()
 WHERE job = %(job)s AND token = %(token)s AND owner = %(owner)s
@@ -114,7 +132,7 @@ class PostgresStore:
             return
         raw = self.db.run(lambda c: _scalar(c.execute(_RECORD, args)))
         record = JobRecord.from_json(job, raw) if isinstance(raw, dict) else JobRecord(job)
-        claim = PostgresClaim(self, job, owner, int(token), record)
+        claim = PostgresClaim(self, args, int(token), record)
         try:
             with Renewal(claim.renew, every=self.lease_seconds / 3, what=f"the claim on {job}"):
                 yield claim
@@ -148,17 +166,13 @@ class PostgresClaim:
     """A lease on one job's row, held by this process until released or lost."""
 
     def __init__(
-        self, store: PostgresStore, job: str, owner: str, token: int, record: JobRecord
+        self, store: PostgresStore, args: dict[str, Any], token: int, record: JobRecord
     ) -> None:
         self._store = store
-        self._args: dict[str, Any] = {
-            "job": job,
-            "owner": owner,
-            "token": token,
-            "lease": store.lease_seconds,
-        }
+        self._args: dict[str, Any] = {**args, "token": token}  # job, owner, host, pid, lease
         self.token = token
         self.record = record
+        self._attempts = record.run_count  # as stored: a save that adds one logs that attempt
         self._lost: ClaimLostError | None = None
 
     def renew(self) -> None:
@@ -171,9 +185,17 @@ class PostgresClaim:
         del at  # the row is stamped on the database's clock
         if self._lost is not None:
             raise self._lost
-        args = {**self._args, "record": Jsonb(record.to_json())}
-        if self._store.db.run(lambda c: _scalar(c.execute(_SAVE, args))) is None:
+        args = {
+            **self._args,
+            "record": Jsonb(record.to_json()),
+            "period": record.last_period,
+            "status": record.last_status,
+            "error": record.last_error,
+        }
+        query = _SAVE_AND_LOG if record.run_count > self._attempts else _SAVE
+        if self._store.db.run(lambda c: _scalar(c.execute(query, args))) is None:
             raise self._lose()
+        self._attempts = record.run_count
 
     def release(self) -> None:
         """Free the claim at once (a lost one is no longer ours to free); if the store cannot
