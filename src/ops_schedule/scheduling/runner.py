@@ -286,7 +286,7 @@ class Runner:
             archive=archive,
             duration=_time.monotonic() - started,
         )
-        if unrecorded is not None:  # the result stands only once it is recorded
+        if unrecorded is not None and status != "fail":  # a result stands once it is recorded
             status, error = "fail", unrecorded
         outcome = RunOutcome(
             job=name,
