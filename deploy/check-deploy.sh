@@ -1,11 +1,14 @@
 #!/bin/sh
 # `make check-deploy`: validate the deployment files without a Docker engine.
 #   1. the Compose file: the Compose specification's schema, Compose v2 where installed, and
-#      docker-compose 1.29 (Debian's) on everything but the optional env file it cannot read;
+#      docker-compose 1.29 (Debian's) on everything but the optional env file it cannot read,
+#      in both profiles (ops-scheduler; ops-scheduler-ha: PostgreSQL and two replicas);
 #   2. the container's install steps: deploy/install.sh into a fresh venv, as the Dockerfile does;
 #   3. the image's CMD and HEALTHCHECK: `ops-schedule loop`, then `ops-schedule health`;
-#   4. the systemd unit, with systemd-analyze verify (where available);
-#   5. the Kubernetes manifests parse as YAML (where PyYAML is available).
+#   4. two loops from that venv on one PostgreSQL store, healthy (where a server is reachable:
+#      $OPS_SCHEDULE_TEST_POSTGRES_URL, default postgresql://postgres@127.0.0.1:5432/test);
+#   5. the systemd unit, with systemd-analyze verify (where available);
+#   6. the Kubernetes manifests parse as YAML (where PyYAML is available).
 # Needs the package registries (pip installs the dependencies); CI does not run it.
 set -eu
 # The image runs Python 3.12: install with it when this machine has it.
@@ -16,8 +19,12 @@ python=${DEPLOY_PYTHON:-${PYTHON:-python3}}
 root=$(pwd)
 work=$(mktemp -d)
 loop_pid=
+replica_pids=
+schema=
 cleanup() {
     if [ -n "$loop_pid" ]; then kill "$loop_pid" 2>/dev/null || true; fi
+    for pid in $replica_pids; do kill "$pid" 2>/dev/null || true; done
+    if [ -n "$schema" ]; then "$work/venv/bin/python" "$work/schema.py" drop "$schema" || true; fi
     rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
@@ -35,6 +42,8 @@ if docker compose version >/dev/null 2>&1; then
     mkdir -p "$work/fresh"
     cp docker-compose.ops.yml Dockerfile "$work/fresh/"
     (cd "$work/fresh" && docker compose -f docker-compose.ops.yml --profile ops-scheduler config -q)
+    (cd "$work/fresh" && OPS_SCHEDULE_DB_PASSWORD=check \
+        docker compose -f docker-compose.ops.yml --profile ops-scheduler-ha config -q)
     echo "ok: Compose v2 reads the file on a fresh checkout"
 else
     echo "skipped: Compose v2 (docker compose) is not installed"
@@ -48,7 +57,16 @@ docker-compose version | head -1
 sed -e '/^    env_file:$/,/required: false/c\    env_file: [.env.ops.example]' \
     docker-compose.ops.yml >"$work/compose-v1.yml"
 docker-compose -f "$work/compose-v1.yml" --project-directory . --profile ops-scheduler config -q
-echo "ok: the compose file is valid"
+echo "ok: the compose file is valid (profile ops-scheduler)"
+services=$(OPS_SCHEDULE_DB_PASSWORD=check docker-compose -f "$work/compose-v1.yml" \
+    --project-directory . --profile ops-scheduler-ha config --services | sort | tr '\n' ' ')
+if [ "$services" != "ops-db ops-scheduler ops-scheduler-a ops-scheduler-b " ]; then
+    echo "FAIL: profile ops-scheduler-ha has the services: $services" >&2
+    exit 1
+fi
+OPS_SCHEDULE_DB_PASSWORD=check docker-compose -f "$work/compose-v1.yml" \
+    --project-directory . --profile ops-scheduler-ha config -q
+echo "ok: the compose file is valid (profile ops-scheduler-ha: PostgreSQL and two replicas)"
 
 step "install: deploy/install.sh into a fresh venv (the Dockerfile's recipe)"
 "$python" --version
@@ -84,6 +102,51 @@ fi
 echo "ok: healthy while the loop runs, unhealthy once it stopped"
 cd "$root"
 
+step "store: two loops on one PostgreSQL store, from the fresh venv"
+pg_url=${OPS_SCHEDULE_TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/test}
+cat >"$work/schema.py" <<'PY'
+import os, sys
+import psycopg
+with psycopg.connect(os.environ.get("OPS_SCHEDULE_TEST_POSTGRES_URL") or
+                     "postgresql://postgres@127.0.0.1:5432/test", autocommit=True,
+                     connect_timeout=5) as db:
+    verb = "CREATE SCHEMA" if sys.argv[1] == "create" else "DROP SCHEMA IF EXISTS"
+    db.execute(f"{verb} {sys.argv[2]}" + (" CASCADE" if sys.argv[1] == "drop" else ""))
+PY
+if "$work/venv/bin/python" "$work/schema.py" create "check_deploy_$$" 2>/dev/null; then
+    schema="check_deploy_$$"
+    case "$pg_url" in *\?*) joiner='&' ;; *) joiner='?' ;; esac
+    store_url="$pg_url${joiner}options=-csearch_path%3D$schema"
+    for replica in a b; do
+        mkdir -p "$work/$replica"
+        printf '{"enabled": true, "stateDir": "state", "store": {"leaseSeconds": 10}, "jobs": {}}\n' \
+            >"$work/$replica/ops-schedule.json"
+        (cd "$work/$replica" && OPS_SCHEDULE_STORE_URL="$store_url" \
+            exec "$work/venv/bin/ops-schedule" --config ops-schedule.json loop --interval 5) &
+        replica_pids="$replica_pids $!"
+    done
+    for replica in a b; do
+        tries=0
+        until (cd "$work/$replica" && OPS_SCHEDULE_STORE_URL="$store_url" \
+            "$work/venv/bin/ops-schedule" --config ops-schedule.json health); do
+            tries=$((tries + 1))
+            if [ "$tries" -ge 50 ]; then
+                echo "FAIL: replica $replica not healthy on the store within 10 s" >&2
+                exit 1
+            fi
+            sleep 0.2
+        done
+    done
+    (cd "$work/a" && OPS_SCHEDULE_STORE_URL="$store_url" \
+        "$work/venv/bin/ops-schedule" --config ops-schedule.json status) \
+        | grep "(PostgreSQL, lease 10 s)"
+    for pid in $replica_pids; do kill -TERM "$pid"; wait "$pid"; done
+    replica_pids=
+    echo "ok: two replicas healthy on one PostgreSQL store; status names it"
+else
+    echo "skipped: no PostgreSQL at $pg_url (set OPS_SCHEDULE_TEST_POSTGRES_URL)"
+fi
+
 step "systemd: deploy/systemd/ops-schedule.service"
 if command -v systemd-analyze >/dev/null 2>&1; then
     # Point the unit at the venv just installed so verify can check the command exists.
@@ -96,7 +159,7 @@ else
     echo "skipped: systemd-analyze is not available"
 fi
 
-step "kubernetes: deploy/kubernetes/cronjob.yaml"
+step "kubernetes: deploy/kubernetes/cronjob.yaml and deployment.yaml"
 if /usr/bin/python3 -c 'import yaml' 2>/dev/null; then
     /usr/bin/python3 - <<'PY'
 import yaml
@@ -107,6 +170,17 @@ assert kinds == ["PersistentVolumeClaim", "ConfigMap", "CronJob"], kinds
 cron = docs[-1]["spec"]
 assert cron["concurrencyPolicy"] == "Forbid" and "timeZone" not in cron, cron
 print("ok: the manifests parse;", ", ".join(kinds))
+
+docs = [d for d in yaml.safe_load_all(open("deploy/kubernetes/deployment.yaml")) if d]
+kinds = [d["kind"] for d in docs]
+assert kinds == ["ConfigMap", "Deployment"], kinds
+deployment = docs[-1]["spec"]
+assert deployment["replicas"] == 2, deployment["replicas"]
+[container] = deployment["template"]["spec"]["containers"]
+assert container["command"] == ["ops-schedule", "loop"], container["command"]
+env = {e["name"]: e for e in container["env"]}
+assert env["OPS_SCHEDULE_STORE_URL"]["valueFrom"]["secretKeyRef"]["name"] == "ops-schedule-store"
+print("ok: the manifests parse;", ", ".join(kinds), "with 2 replicas on the store's Secret")
 PY
 else
     echo "skipped: PyYAML is not available to the system python"

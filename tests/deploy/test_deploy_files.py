@@ -42,7 +42,7 @@ def test_the_image_runs_the_loop_as_a_non_root_user_with_a_health_check():
 
 def test_the_compose_service_sits_in_its_profile_and_mounts_inputs_read_only():
     compose = read("docker-compose.ops.yml")
-    assert "  ops-scheduler:\n" in compose
+    assert "  ops-scheduler: &ops-scheduler\n" in compose  # the HA replicas reuse it
     assert 'profiles: ["ops-scheduler"]' in compose
     assert "restart: unless-stopped" in compose
     assert "./config/proxy-mcp:/app/config/proxy-mcp:ro" in compose
@@ -90,6 +90,72 @@ def test_the_compose_service_starts_on_a_fresh_checkout_without_an_env_file():
     assert (ROOT / "config/proxy-mcp/ops-schedule.json").is_file()
 
 
+def compose_service(name: str) -> str:
+    """The text of one service of the Compose file, up to the next service."""
+    compose = read("docker-compose.ops.yml")
+    block = compose.split(f"\n  {name}:", 1)[1]
+    return re.split(r"\n  [a-z][a-z-]*:|\n[a-z]", block, maxsplit=1)[0]
+
+
+def test_the_ha_replicas_are_the_single_service_with_their_own_logs_and_the_store_url():
+    services = _compose()["services"]  # YAML merge keys resolved, as Compose resolves them
+    single = services["ops-scheduler"]
+    for name in ("ops-scheduler-a", "ops-scheduler-b"):
+        replica = services[name]
+        for key in ("command", "user", "env_file", "read_only", "cap_drop", "stop_grace_period"):
+            assert replica[key] == single[key], (name, key)
+        assert replica["profiles"] == ["ops-scheduler-ha"]
+        assert replica["depends_on"] == {"ops-db": {"condition": "service_healthy"}}
+        assert replica["environment"]["OPS_SCHEDULE_STORE_URL"].endswith("@ops-db:5432/ops")
+    assert services["ops-db"]["profiles"] == ["ops-scheduler-ha"]
+
+
+def test_the_ha_profile_runs_postgresql_and_two_replicas_of_the_loop_on_it():
+    for replica, logs in (("ops-scheduler-a", "replica-a"), ("ops-scheduler-b", "replica-b")):
+        service = compose_service(replica)
+        assert "<<: *ops-scheduler" in service  # the same hardened service as the single one
+        assert 'profiles: ["ops-scheduler-ha"]' in service
+        assert f"hostname: {replica}" in service
+        assert f"./logs/{logs}:/app/logs\n" in service  # its own heartbeat and archive
+        assert "condition: service_healthy" in service
+    store_url = compose_service("ops-scheduler-a")
+    assert (
+        'OPS_SCHEDULE_STORE_URL: "postgresql://ops:${OPS_SCHEDULE_DB_PASSWORD:-}@ops-db:5432/ops"'
+        in store_url
+    )
+    assert "environment: *ha-store" in compose_service("ops-scheduler-b")
+    database = compose_service("ops-db")
+    assert 'profiles: ["ops-scheduler-ha"]' in database
+    assert "image: postgres:15" in database
+    assert 'POSTGRES_PASSWORD: "${OPS_SCHEDULE_DB_PASSWORD:-}"' in database
+    assert "pg_isready" in database
+    assert "ops-db-data:/var/lib/postgresql/data" in database
+
+
+def test_the_kubernetes_deployment_runs_two_loops_reading_the_store_url_from_a_secret():
+    manifest = read("deploy/kubernetes/deployment.yaml")
+    assert "kind: Deployment" in manifest
+    assert "replicas: 2" in manifest
+    assert 'command: ["ops-schedule", "loop"]' in manifest
+    store = manifest.split("- name: OPS_SCHEDULE_STORE_URL", 1)[1].split("- name:", 1)[0]
+    assert "secretKeyRef:" in store
+    assert "name: ops-schedule-store" in store
+    assert "optional" not in store  # without its store a replica must not start on a file
+    assert 'command: ["ops-schedule", "health"]' in manifest
+    assert "kind: PersistentVolumeClaim" not in manifest  # the state is in the database
+    assert "postgresql://" not in manifest.split("---", 1)[1]  # no URL, no password in it
+
+
+def test_the_configmap_of_the_deployment_is_a_valid_disabled_config_with_a_lease():
+    from ops_schedule.config import parse_config
+
+    manifest = read("deploy/kubernetes/deployment.yaml")
+    block = manifest.split("  ops-schedule.json: |\n", 1)[1].split("\n---", 1)[0]
+    config = parse_config(json.loads(block), {})
+    assert config.enabled is False
+    assert config.store.lease_seconds == 120
+
+
 def test_the_env_example_names_every_variable_and_holds_no_token():
     example = read(".env.ops.example")
     for name in (
@@ -97,8 +163,10 @@ def test_the_env_example_names_every_variable_and_holds_no_token():
         "OPS_SCHEDULE_TIMEZONE",
         "GITHUB_TOKEN",
         "GITHUB_REPOSITORY",
+        "OPS_SCHEDULE_STORE_URL",
     ):
         assert name in example
+    assert re.search(r"^OPS_SCHEDULE_STORE_URL=$", example, re.MULTILINE)
     assert re.search(r"^GITHUB_TOKEN=$", example, re.MULTILINE)
     assert not re.search(r"gh[pousr]_[A-Za-z0-9]{20,}|github_pat_", example)
 
@@ -173,6 +241,7 @@ def test_the_installed_console_script_passes_the_health_check_on_a_fresh_heartbe
         ".env.ops.example",
         "deploy/systemd/ops-schedule.service",
         "deploy/kubernetes/cronjob.yaml",
+        "deploy/kubernetes/deployment.yaml",
         "deploy/install.sh",
         "deploy/check-deploy.sh",
     ],

@@ -71,11 +71,11 @@ def loop(app: AppContext, interval: float, metrics_port: int | None, metrics_hos
             log.info("metrics on http://%s:%d/metrics", server.host, server.port)
         switch = "enabled" if config.enabled else "disabled (global switch off)"
         log.info(
-            "loop started: %s, zone %s, interval %gs, state %s",
+            "loop started: %s, zone %s, interval %gs, state %s",  # a URL without its password
             switch,
             config.timezone,
             interval,
-            config.state_dir,
+            config.store.url or config.state_dir,
         )
         run_loop(
             app.reload,
