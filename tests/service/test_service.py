@@ -294,6 +294,31 @@ def test_a_tick_that_raises_is_logged_recorded_and_the_loop_goes_on(tmp_path, ca
     assert final.last_error is None
 
 
+def test_an_unreachable_store_is_one_log_line_per_tick_and_the_loop_goes_on(tmp_path, caplog):
+    from ops_schedule.errors import StoreUnavailableError
+
+    world = FakeWorld()
+    unreachable = "cannot reach the state store at postgresql://ops@db:5432/ops: connection refused"
+
+    def down(n: int) -> None:
+        if n <= 2:
+            raise StoreUnavailableError(unreachable)
+
+    world.on_tick = down
+    config = make_config(tmp_path)
+    with caplog.at_level(logging.ERROR, logger="ops_schedule.service.loop"):
+        ticks = world.loop(lambda: config, max_ticks=3)
+
+    assert ticks == 3
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 2
+    assert all(r.exc_info is None for r in errors)  # one line, no traceback
+    assert all(r.getMessage().endswith(f"{unreachable}; retrying at the next tick") for r in errors)
+    final = read_heartbeat(config.state_dir)
+    assert final is not None
+    assert final.last_error is None  # the third tick reached the store again
+
+
 def test_secrets_in_a_tick_error_are_redacted_in_the_heartbeat(tmp_path):
     token = "ghp_" + "a1B2" * 9
     world = FakeWorld()
