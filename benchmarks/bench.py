@@ -7,6 +7,9 @@ Cases (targets in docs/performance.md):
   c  weekly report on a 3 GB log (two weeks, 19 M events)  completes, counts every event
   d  redacting a 60,000-character report
   e  an idle ``ops-schedule loop`` over 60 s               RSS and CPU time
+  f  one tick's claim with each store                      median ms (store_bench.py)
+  g  100 runners polling one PostgreSQL database            latency, no double holder
+  h  takeover after a SIGKILLed holder                      seconds, against the lease
 
 Logs come from the project's own generator (``ops_schedule.demo.write_event_log``, seeded) and
 are cached under benchmarks/data/ by their parameters. Engine and floor run in child processes,
@@ -358,7 +361,27 @@ def report_rows(results: dict[str, Any], *, quick: bool = False) -> list[list[st
                 "yes" if ok else "NO",
             ]
         )
+    if any(case in results for case in "fgh"):
+        sys.path.insert(0, str(HERE))
+        import store_bench
+
+        rows.extend(store_bench.rows(results))
     return rows
+
+
+def store_cases(cases: str, *, quick: bool, poll_seconds: float | None) -> dict[str, Any]:
+    sys.path.insert(0, str(HERE))
+    import store_bench
+
+    results: dict[str, Any] = {}
+    if "f" in cases:
+        results["f"] = store_bench.case_claim_cost(rounds=50 if quick else 300)
+    if "g" in cases:
+        seconds = poll_seconds or (5.0 if quick else 20.0)
+        results["g"] = store_bench.case_many_runners(100, seconds)
+    if "h" in cases:
+        results["h"] = store_bench.case_takeover((2.0, 6.0), trials=2 if quick else 5)
+    return results
 
 
 def print_table(rows: list[list[str]]) -> None:
@@ -391,9 +414,12 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="small logs, short idle: a smoke run")
-    parser.add_argument("--cases", default="abcde", help="which cases to run (default: abcde)")
+    parser.add_argument(
+        "--cases", default="abcdefgh", help="which cases to run (default: abcdefgh)"
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median)")
     parser.add_argument("--idle-seconds", type=float, default=None)
+    parser.add_argument("--poll-seconds", type=float, default=None, help="case g's duration")
     args = parser.parse_args(argv)
     quick = args.quick
     scale = 10 if quick else 1
@@ -425,6 +451,8 @@ def main(argv: list[str] | None = None) -> int:
     if "e" in args.cases:
         seconds = args.idle_seconds if args.idle_seconds is not None else (10 if quick else 60)
         results["e"] = case_idle(seconds)
+    if any(case in args.cases for case in "fgh"):
+        results.update(store_cases(args.cases, quick=quick, poll_seconds=args.poll_seconds))
     rows = report_rows(results, quick=quick)
     print_table(rows)
     RESULTS.mkdir(parents=True, exist_ok=True)

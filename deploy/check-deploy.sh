@@ -31,6 +31,21 @@ trap cleanup EXIT INT TERM
 
 step() { printf '\n== %s\n' "$*"; }
 
+# healthy WHAT COMMAND…: run COMMAND until it succeeds, for at most 10 s.
+healthy() {
+    what=$1
+    shift
+    tries=0
+    until "$@"; do
+        tries=$((tries + 1))
+        if [ "$tries" -ge 50 ]; then
+            echo "FAIL: $what not healthy within 10 s" >&2
+            exit 1
+        fi
+        sleep 0.2
+    done
+}
+
 step "compose: docker-compose.ops.yml (profile ops-scheduler)"
 # 1. The Compose specification's JSON schema (as check-jsonschema ships it), on the file as it is.
 "$python" -m venv "$work/schema-venv"
@@ -83,15 +98,7 @@ if "$work/venv/bin/ops-schedule" health; then
 fi
 "$work/venv/bin/ops-schedule" loop --interval 5 &
 loop_pid=$!
-tries=0
-until "$work/venv/bin/ops-schedule" health; do
-    tries=$((tries + 1))
-    if [ "$tries" -ge 50 ]; then
-        echo "FAIL: no fresh heartbeat within 10 s" >&2
-        exit 1
-    fi
-    sleep 0.2
-done
+healthy "the loop (no fresh heartbeat)" "$work/venv/bin/ops-schedule" health
 kill -TERM "$loop_pid"
 wait "$loop_pid"
 loop_pid=
@@ -126,16 +133,9 @@ if "$work/venv/bin/python" "$work/schema.py" create "check_deploy_$$" 2>/dev/nul
         replica_pids="$replica_pids $!"
     done
     for replica in a b; do
-        tries=0
-        until (cd "$work/$replica" && OPS_SCHEDULE_STORE_URL="$store_url" \
-            "$work/venv/bin/ops-schedule" --config ops-schedule.json health); do
-            tries=$((tries + 1))
-            if [ "$tries" -ge 50 ]; then
-                echo "FAIL: replica $replica not healthy on the store within 10 s" >&2
-                exit 1
-            fi
-            sleep 0.2
-        done
+        healthy "replica $replica on the store" env -C "$work/$replica" \
+            OPS_SCHEDULE_STORE_URL="$store_url" \
+            "$work/venv/bin/ops-schedule" --config ops-schedule.json health
     done
     (cd "$work/a" && OPS_SCHEDULE_STORE_URL="$store_url" \
         "$work/venv/bin/ops-schedule" --config ops-schedule.json status) \

@@ -67,20 +67,7 @@ RETURNING expires_at
 """
 # The share lock on the claim row makes the check and the write one step: a takeover (an
 # update of that row) waits for this write, or this write sees the new token and does nothing.
-_SAVE = """
-WITH held AS (
-    SELECT job FROM ops_schedule_claims
-    WHERE job = %(job)s AND token = %(token)s AND owner = %(owner)s
-    FOR SHARE
-)
-INSERT INTO ops_schedule_jobs (job, record, updated_at)
-SELECT job, %(record)s, now() FROM held
-ON CONFLICT (job) DO UPDATE SET record = excluded.record, updated_at = excluded.updated_at
-RETURNING job
-"""
-# The same, when the record counts one more attempt: that attempt goes into the run history
-# in the same statement, so the history holds exactly the attempts the record counts.
-_SAVE_AND_LOG = """
+_HELD_AND_SAVED = """
 WITH held AS (
     SELECT job FROM ops_schedule_claims
     WHERE job = %(job)s AND token = %(token)s AND owner = %(owner)s
@@ -90,12 +77,18 @@ WITH held AS (
     SELECT job, %(record)s, now() FROM held
     ON CONFLICT (job) DO UPDATE SET record = excluded.record, updated_at = excluded.updated_at
     RETURNING job
-), logged AS (
+)"""
+_SAVE = _HELD_AND_SAVED + "\nSELECT job FROM saved"
+# When the record counts one more attempt, that attempt goes into the run history in the same
+# statement, so the history holds exactly the attempts the record counts.
+_SAVE_AND_LOG = (
+    _HELD_AND_SAVED  # noqa: S608 - two constants of this module, no value is formatted in
+    + """, logged AS (
     INSERT INTO ops_schedule_runs (job, period, status, error, token, host, pid)
     SELECT job, %(period)s, %(status)s, %(error)s, %(token)s, %(host)s, %(pid)s FROM saved
 )
-SELECT job FROM saved
-"""
+SELECT job FROM saved"""
+)
 _RELEASE = """
 UPDATE ops_schedule_claims SET expires_at = now()
 WHERE job = %(job)s AND token = %(token)s AND owner = %(owner)s
