@@ -277,3 +277,26 @@ def test_every_recorded_attempt_is_in_the_run_history_once_with_its_holder(
     rows = sql(postgres_url, "SELECT job, period, status, pid FROM ops_schedule_runs ORDER BY id")
     pid = this_process()[0]
     assert rows == [(DAILY, "2026-11-26", "fail", pid), (DAILY, "2026-11-26", "ok", pid)]
+
+
+def test_a_claim_whose_record_cannot_be_read_is_released_not_left_to_its_lease(
+    stores: list[PostgresStore], postgres_url: str, monkeypatch: pytest.MonkeyPatch
+):
+    store, other = open_store(stores, postgres_url), open_store(stores, postgres_url)
+    store.check()
+    calls = 0
+    run = store.db.run
+
+    def failing_second(work):  # the acquisition goes through, reading the record does not
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise StoreUnavailableError("cannot reach the state store at test: connection lost")
+        return run(work)
+
+    monkeypatch.setattr(store.db, "run", failing_second)
+    with pytest.raises(StoreUnavailableError), store.claim(DAILY, NOW):
+        pass
+
+    with other.claim(DAILY, NOW) as claim:
+        claimed(claim)

@@ -123,10 +123,11 @@ class PostgresStore:
         if token is None:
             yield self._busy(job, self.db.run(lambda c: c.execute(_BUSY, args).fetchone()))
             return
-        raw = self.db.run(lambda c: _scalar(c.execute(_RECORD, args)))
-        record = JobRecord.from_json(job, raw) if isinstance(raw, dict) else JobRecord(job)
-        claim = PostgresClaim(self, args, int(token), record)
+        claim = PostgresClaim(self, args, int(token), JobRecord(job))
         try:
+            raw = self.db.run(lambda c: _scalar(c.execute(_RECORD, args)))
+            if isinstance(raw, dict):
+                claim.record = JobRecord.from_json(job, raw)
             with Renewal(claim.renew, every=self.lease_seconds / 3, what=f"the claim on {job}"):
                 yield claim
         finally:
