@@ -217,3 +217,21 @@ def test_import_without_a_store_url_says_how_to_set_one(
         "Error: no store to import into: set store.url or OPS_SCHEDULE_STORE_URL to a "
         "postgresql:// URL\n"
     )
+
+
+def test_validate_checks_the_form_of_the_store_url_without_showing_its_password(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+):
+    Path("ops.json").write_text(json.dumps(raw_config(tmp_path)), encoding="utf-8")
+    monkeypatch.setenv("OPS_SCHEDULE_STORE_URL", f"postgresql://ops:{SECRET}@db/ops?sslmod=x")
+
+    code, out, err = invoke(capsys, "validate")
+
+    assert code == 2
+    assert out == ""
+    assert err == (
+        "Error: 1 configuration problem in ops.json:\n"
+        '  - store.url (from OPS_SCHEDULE_STORE_URL): "postgresql://ops@db/ops?sslmod=x" is not '
+        "a PostgreSQL URL such as postgresql://user@host:5432/db (invalid URI query parameter: "
+        '"sslmod")\n'
+    )
