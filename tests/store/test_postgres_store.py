@@ -7,7 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -18,7 +18,7 @@ from ops_schedule.cli.main import main
 from ops_schedule.config import parse_config
 from ops_schedule.errors import ClaimLostError, StateError, StoreUnavailableError
 from ops_schedule.processes import this_process
-from ops_schedule.scheduling.runner import Runner
+from ops_schedule.scheduling.runner import NotRun, Runner
 from ops_schedule.store.base import Busy, Claim
 from ops_schedule.store.postgres.schema import SCHEMA_VERSION, ensure_schema
 from ops_schedule.store.postgres.store import PostgresStore
@@ -300,3 +300,31 @@ def test_a_claim_whose_record_cannot_be_read_is_released_not_left_to_its_lease(
 
     with other.claim(DAILY, NOW) as claim:
         claimed(claim)
+
+
+def test_a_host_whose_clock_is_hours_ahead_cannot_take_a_held_claim(
+    stores: list[PostgresStore], postgres_url: str
+):
+    holder, skewed = open_store(stores, postgres_url, lease=2), open_store(stores, postgres_url)
+    with holder.claim(DAILY, NOW) as claim:
+        claimed(claim)
+        with skewed.claim(DAILY, NOW + timedelta(hours=5)) as second:
+            assert isinstance(second, Busy)  # the lease is reckoned on the database's clock
+
+
+def test_a_fresh_lease_is_not_called_stale_by_a_host_whose_clock_runs_hours_ahead(
+    stores: list[PostgresStore], postgres_url: str, tmp_path: Path
+):
+    config = parse_config({**raw_config(tmp_path), "store": {"url": postgres_url}}, environ={})
+    holder, skewed = open_store(stores, postgres_url), open_store(stores, postgres_url)
+    pid, host = this_process()
+    with holder.claim(DAILY, NOW) as claim:
+        claimed(claim).save(JobRecord(DAILY).started(Running("2026-11-26", NOW, pid, host)), NOW)
+        ahead = datetime.now(UTC) + timedelta(hours=5)
+        runner = Runner(config, jobs=jobs_of(CountingJob(DAILY, tmp_path / "log")), store=skewed)
+        [result] = runner.run_now(ahead, [DAILY])
+
+    assert isinstance(result, NotRun)
+    assert result.held
+    assert not result.stale
+    assert result.reason.startswith(f"another ops-schedule process is running it: process {pid}")
