@@ -1,61 +1,75 @@
 """The redactor: one pure function from text to text with every secret replaced.
 
-How it stays fast and linear on a 60,000-character report:
+How it stays fast and linear (docs/redaction.md, "How it stays fast"):
 
-1. The text is encoded to UTF-8 once and scanned by RE2 with the built-in catalogue as one
+1. The text is encoded to UTF-8 once and scanned by RE2 with every built-in format as one
    alternation without groups (Latin-1 mode, so one byte is one character and spans are byte
-   offsets). RE2 runs in time linear in the input whatever it contains. A second, small pass
-   handles the formats found by a keyword before them (``second_pass``).
-2. Only at the few places RE2 found a match, Python's ``re`` matches the same alternation, with
-   groups, anchored there to learn which format matched and which part is the secret (RE2 is
-   several times slower per match once it has to track groups; anchored ``re`` is cheap at one
-   position). Should the two engines ever disagree, the whole match is replaced: fail closed.
-3. Custom patterns run afterwards, each in one RE2 pass over the same bytes (UTF-8 mode, so
+   offsets): the *candidates*. RE2 runs in time linear in the input whatever it contains.
+   Text with no candidate is done.
+2. The exact passes run only over the lines around the candidates
+   (:mod:`ops_schedule.redaction.regions`): the first pass, with the self-contained formats,
+   then a second with the formats found by a keyword before them (``second_pass``), over the
+   result of the first. Where a candidate is a first-pass match, it is that match; the first
+   pass scans for itself only from the first candidate that is not.
+3. At each match, Python's ``re`` matches the same alternation, with groups, anchored there to
+   learn which format matched and which part is the secret (RE2 is several times slower per
+   match once it has to track groups; anchored ``re`` is cheap at one position). Should the
+   two engines ever disagree, the whole match is replaced: fail closed.
+4. Custom patterns run afterwards, each in one RE2 pass over the same bytes (UTF-8 mode, so
    an operator's ``.`` is one character).
-4. Text that holds an escape (``%3A``, ``\\/``, ``\\u0040``) is decoded run by run and matched
-   again at each level of decoding (:mod:`ops_schedule.redaction.encoded`); a secret found there
-   is replaced in the encoded text, which otherwise stays as it was. Text without an escape
-   costs one scan.
+5. Lines that hold an escape (``%3A``, ``\\/``, ``\\u0040``), found by looking for ``%`` and
+   ``\\``, are decoded and matched again at each level of decoding
+   (:mod:`ops_schedule.redaction.encoded`); a secret found there is replaced in the encoded
+   text, which otherwise stays as it was.
 
-On a 60,000-character report this takes about 1 ms when it holds no secret and about 3 ms when
-it holds 300.
+:meth:`Redactor.redact_lines` redacts each line of a text on its own, as ``redact`` called line
+by line would, with the same one scan for candidates instead of several scans a line.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import re2
 
 from ops_schedule.errors import ConfigError, OpsScheduleError
-from ops_schedule.redaction.encoded import ESCAPE, decode, secret_spans
-from ops_schedule.redaction.patterns import CATALOGUE, PLACEHOLDER_MARK, SecretFormat
+from ops_schedule.redaction.compiled import Catalogue, candidates, catalogue, re2_options
+from ops_schedule.redaction.encoded import decode, secret_spans
+from ops_schedule.redaction.regions import (
+    MULTILINE_MARK,
+    Region,
+    Span,
+    escaped_lines,
+    lines_of,
+    merged,
+    regions,
+    touched_lines,
+)
 
 DEFAULT_PLACEHOLDER = "[REDACTED]"
-_RE2_MAX_MEM = 64 << 20  # room for the catalogue's DFA; RE2 falls back to slower NFA without it
 # Text shorter than this cannot hide a secret worth a second look.
 _MIN_RECHECK = 8
+# Below this many bytes, scanning for candidates first costs more than it saves.
+_MIN_REGIONAL = 2048
 _MAX_ERROR_CHARS = 2000
 
 # Marks each secret in decoded text, to find where it was (a private-use character: never a
 # secret, and never in text a pattern would match across).
 _MARK = "\ue000"
 
-_SECRET_GROUP = re.compile(r"\(\?P<(secret[0-9]*)>")
-_NAMED_GROUP = re.compile(rb"\(\?P<[A-Za-z0-9_]+>")
+# In an operator's pattern, what can tie a match to the start or end of the text: ``^``, ``$``
+# (outside a class and unescaped), ``\A`` and ``\z``. Such a pattern matches a line on its own
+# where it would not match the same line inside a longer text.
+_ESCAPED = re.compile(r"\\[^Az]")
+_CLASS = re.compile(r"\[\^?\]?[^\]]*\]")
+_ANCHOR = re.compile(r"\\[Az]|[$^]")
 
 
-def _options(*, latin1: bool = False) -> Any:
-    options = re2.Options()
-    options.log_errors = False  # errors are reported to the operator, not to stderr
-    options.max_mem = _RE2_MAX_MEM
-    if latin1:
-        options.encoding = re2.Options.Encoding.LATIN1
-    return options
+def _may_anchor(pattern: str) -> bool:
+    return _ANCHOR.search(_CLASS.sub("", _ESCAPED.sub("", pattern))) is not None
 
 
 def compile_custom_pattern(pattern: str) -> Any:
@@ -65,7 +79,7 @@ def compile_custom_pattern(pattern: str) -> Any:
     RE2's own.
     """
     try:
-        compiled = re2.compile(pattern, _options())
+        compiled = re2.compile(pattern, re2_options())
     except re2.error as exc:
         detail = exc.args[0] if exc.args else "invalid regular expression"
         if isinstance(detail, bytes):
@@ -76,67 +90,6 @@ def compile_custom_pattern(pattern: str) -> Any:
     return compiled
 
 
-@dataclass(frozen=True, slots=True)
-class _Catalogue:
-    """The built-in formats compiled for one placeholder."""
-
-    scanner: Any  # RE2, Latin-1, no captures: where the matches are
-    anatomy: re.Pattern[bytes]  # the same alternation in ``re``, to take one match apart
-    formats: tuple[SecretFormat, ...]
-    # For format i: the group numbers of its whole match and of its secret alternatives.
-    groups: tuple[tuple[int, tuple[int, ...]], ...]
-
-
-@functools.lru_cache(maxsize=1)
-def _escapes() -> Any:
-    """Whether text holds an escape worth decoding, found by RE2 on the bytes in hand: Python's
-    ``re`` would take several times longer on text full of percentages."""
-    return re2.compile(ESCAPE.pattern.encode("ascii"), _options(latin1=True))
-
-
-def _escaped_lines(data: bytes) -> list[tuple[int, int]]:
-    """Byte spans of the lines of ``data`` that hold an escape worth decoding."""
-    lines: list[tuple[int, int]] = []
-    end = -1
-    for match in _escapes().finditer(data):
-        if match.start() < end:
-            continue  # this line is in already
-        start = data.rfind(b"\n", 0, match.start()) + 1
-        end = data.find(b"\n", match.end())
-        end = len(data) if end < 0 else end
-        lines.append((start, end))
-    return lines
-
-
-@functools.lru_cache(maxsize=16)
-def _catalogue(placeholders: tuple[str, ...], *, second_pass: bool) -> _Catalogue:
-    formats = tuple(f for f in CATALOGUE if f.second_pass == second_pass)
-    # Both engines read the pattern as bytes, one byte per character: escape the UTF-8 bytes.
-    escaped = (
-        "(?:" + "|".join(re.escape(p.encode("utf-8")).decode("latin-1") for p in placeholders) + ")"
-    )
-    parts = []
-    for index, fmt in enumerate(formats):
-        body = fmt.pattern.replace(PLACEHOLDER_MARK, escaped)
-        body = _SECRET_GROUP.sub(rf"(?P<f{index}_\1>", body)
-        parts.append(f"(?P<f{index}>{body})")
-    combined = "|".join(parts).encode("latin-1")
-    anatomy = re.compile(combined)
-    groups = []
-    for index in range(len(formats)):
-        prefix = f"f{index}_secret"
-        secrets = tuple(
-            number
-            for name, number in sorted(anatomy.groupindex.items(), key=lambda kv: kv[1])
-            if name.startswith(prefix)
-        )
-        groups.append((anatomy.groupindex[f"f{index}"], secrets))
-    # The scanner needs only where matches are. Without any group RE2 answers from its DFA
-    # alone, several times faster than with groups it is told to ignore (never_capture).
-    scanner = re2.compile(_NAMED_GROUP.sub(b"(?:", combined), _options(latin1=True))
-    return _Catalogue(scanner, anatomy, formats, tuple(groups))
-
-
 class Redactor:
     """Replaces every secret-shaped substring with ``placeholder``.
 
@@ -144,12 +97,15 @@ class Redactor:
     """
 
     __slots__ = (
+        "_anchored",
+        "_candidates",
         "_custom",
         "_kept",
         "_marker",
         "_passes",
         "_placeholder",
         "_placeholder_bytes",
+        "_regional",
         "patterns",
     )
 
@@ -170,9 +126,13 @@ class Redactor:
         placeholders = (placeholder,) if keep is None else (placeholder, keep)
         self._kept = frozenset(p.encode("utf-8") for p in placeholders)
         self._passes = (
-            _catalogue(placeholders, second_pass=False),
-            _catalogue(placeholders, second_pass=True),
+            catalogue(placeholders, second_pass=False),
+            catalogue(placeholders, second_pass=True),
         )
+        self._candidates = candidates(placeholders)
+        # A placeholder that breaks lines would move matches across them: no regions then.
+        self._regional = not any("\n" in p for p in placeholders)
+        self._anchored = any(_may_anchor(p) for p in patterns)
         self._marker: Redactor | None = None  # the same redactor with _MARK as placeholder
 
     @property
@@ -184,7 +144,7 @@ class Redactor:
         if not text:
             return text
         data = text.encode("utf-8", "surrogatepass")
-        lines = _escaped_lines(data)
+        lines = escaped_lines(data)
         if lines:
             # Lines with escapes: their secrets, as written and decoded, replaced first.
             data = self._redact_encoded(data, lines)
@@ -203,12 +163,59 @@ class Redactor:
             if hits:
                 counts["custom"] = counts.get("custom", 0) + hits
             redacted = self._redact_custom(pattern, redacted)
-        for start, end in _escaped_lines(redacted):
+        for start, end in escaped_lines(redacted):
             levels = decode(redacted[start:end].decode("utf-8", "surrogatepass"))
             if levels:  # the deepest level: each secret counted once
                 for name, hits in self.findings(levels[-1][0]).items():
                     counts[name] = counts.get(name, 0) + hits
         return counts
+
+    def redact_lines(self, text: str) -> str:
+        """``text`` with each of its lines redacted on its own: exactly what :meth:`redact`
+        gives line by line (as ``ops-schedule redact`` reads them), for the cost of one scan
+        of the whole text and a look at the lines that may hold something."""
+        data = text.encode("utf-8", "surrogatepass")
+        out: list[bytes] = []
+        last = 0
+        for start, end in self._suspect_lines(data):
+            line = data[start:end].decode("utf-8", "surrogatepass")
+            out += [data[last:start], self.redact(line).encode("utf-8", "surrogatepass")]
+            last = end
+        if not out:
+            return text
+        out.append(data[last:])
+        return b"".join(out).decode("utf-8", "surrogatepass")
+
+    def findings_lines(self, text: str) -> dict[str, int]:
+        """:meth:`findings` added up over the lines of ``text``, each on its own."""
+        counts: dict[str, int] = {}
+        data = text.encode("utf-8", "surrogatepass")
+        for start, end in self._suspect_lines(data):
+            line = data[start:end].decode("utf-8", "surrogatepass")
+            for name, hits in self.findings(line).items():
+                counts[name] = counts.get(name, 0) + hits
+        return counts
+
+    def _suspect_lines(self, data: bytes) -> Iterator[Span]:
+        """The lines of ``data`` (each with its ``\\n``), in order, that may hold something
+        when redacted on their own; every other line holds nothing any pass would match.
+
+        A format that matches a line on its own matches it inside the text too, at the same
+        place, with the break before the line in place of the start of the text
+        (:mod:`ops_schedule.redaction.regions`): so the candidate scan touches that line. The
+        same goes for an operator's pattern unless it can tie a match to the start or end of
+        the text; then every line is looked at.
+        """
+        if self._anchored:
+            yield from lines_of(data, (0, len(data)))
+            return
+        spans = [match.span() for match in self._candidates.finditer(data)]
+        for pattern in self._custom:
+            spans += [match.span() for match in pattern.finditer(data)]
+        suspects = touched_lines(data, spans)
+        suspects += [(start, end + 1) for start, end in escaped_lines(data)]
+        for span in merged(suspects):
+            yield from lines_of(data, (span[0], min(span[1], len(data))))
 
     def _redact_plain(self, text: str) -> str:
         """The built-in formats and the custom patterns, on the text as it is written."""
@@ -303,19 +310,72 @@ class Redactor:
                 return None, []
             checks.append(_replace(form, spans, self._placeholder))
             found += [(starts[a], starts[b]) for a, b in spans]
-        return _merged(found), checks
+        return merged(found), checks
 
     # ------------------------------------------------------------------ built-in formats
 
     def _redact_builtin(self, data: bytes, counts: dict[str, int] | None = None) -> bytes:
-        for catalogue in self._passes:
-            data = self._one_pass(catalogue, data, counts)
-        return data
+        first, second = self._passes
+        found = self._regions(data)
+        if found is None:
+            data = self._one_pass(first, data, counts, None)
+            return self._one_pass(second, data, counts, None)
+        if not found:
+            return data
+        data, moved = self._first_pass(first, data, found, counts)
+        return self._one_pass(second, data, counts, moved)
 
-    def _one_pass(self, catalogue: _Catalogue, data: bytes, counts: dict[str, int] | None) -> bytes:
+    def _regions(self, data: bytes) -> list[Region] | None:
+        """Where the passes can find anything in ``data``; ``None``: anywhere (short text, a
+        private key block, or a placeholder that breaks lines)."""
+        if len(data) < _MIN_REGIONAL or not self._regional or MULTILINE_MARK in data:
+            return None
+        return regions(data, (match.span() for match in self._candidates.finditer(data)))
+
+    def _first_pass(
+        self,
+        catalogue: Catalogue,
+        data: bytes,
+        found: list[Region],
+        counts: dict[str, int] | None,
+    ) -> tuple[bytes, list[Span]]:
+        """The first pass over the regions ``found``; the result, and where the regions are in
+        it."""
+        out: list[bytes] = []
+        moved: list[Span] = []
+        last = size = 0
+        for region in found:
+            # Up to ``last`` the result is ``size`` bytes long; the rest is copied as it is.
+            begin = size + region.start - last
+            for start, end in _first_matches(catalogue, data, region):
+                kept = data[last:start]
+                replaced = self._replace_one(catalogue, data, start, end, counts)
+                out += [kept, replaced]
+                size += len(kept) + len(replaced)
+                last = end
+            moved.append((begin, size + region.end - last))
+        if not out:
+            return data, [(region.start, region.end) for region in found]
+        out.append(data[last:])
+        return b"".join(out), moved
+
+    def _one_pass(
+        self,
+        catalogue: Catalogue,
+        data: bytes,
+        counts: dict[str, int] | None,
+        spans: list[Span] | None,
+    ) -> bytes:
+        """``catalogue``'s pass over ``spans`` of ``data`` (``None``: all of it)."""
         out: list[bytes] = []
         last = 0
-        for match in catalogue.scanner.finditer(data):
+        scanner = catalogue.scanner
+        matches = (
+            scanner.finditer(data)
+            if spans is None
+            else (match for first, stop in spans for match in scanner.finditer(data, first, stop))
+        )
+        for match in matches:
             start, end = match.span()
             out.append(data[last:start])
             out.append(self._replace_one(catalogue, data, start, end, counts))
@@ -327,7 +387,7 @@ class Redactor:
 
     def _replace_one(
         self,
-        catalogue: _Catalogue,
+        catalogue: Catalogue,
         data: bytes,
         start: int,
         end: int,
@@ -378,15 +438,26 @@ class Redactor:
         return b"".join(out)
 
 
-def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Sorted spans with overlapping ones joined."""
-    out: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
-        if out and start <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], end))
-        else:
-            out.append((start, end))
-    return out
+def _first_matches(catalogue: Catalogue, data: bytes, region: Region) -> Iterator[Span]:
+    """The first pass's matches in ``region``, in order.
+
+    Scanning on from the same place, the first pass and the candidates agree for as long as
+    each candidate is a first-pass match: the candidates' alternation is the first pass's
+    formats followed by the second's, so where a first-pass format matches, the candidates
+    match the same way. RE2 anchored at each candidate tells; from the first candidate that is
+    not one, the first pass scans for itself.
+    """
+    resume = region.start
+    for start, end in region.candidates:
+        match = catalogue.scanner.match(data, start)
+        if match is None or match.end() != end:
+            break
+        yield start, end
+        resume = end
+    else:
+        return
+    for match in catalogue.scanner.finditer(data, resume, region.end):
+        yield match.span()
 
 
 def _replace(text: str, spans: list[tuple[int, int]], placeholder: str) -> str:
@@ -459,7 +530,7 @@ def _build(patterns: tuple[str, ...], placeholder: str, literals: tuple[str, ...
     if problems:
         raise ConfigError(problems)
     custom += [
-        re2.compile(re2.escape(literal), _options())
+        re2.compile(re2.escape(literal), re2_options())
         for literal in literals
         if len(literal) >= MIN_LITERAL and literal not in placeholder
     ]
