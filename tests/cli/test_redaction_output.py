@@ -154,6 +154,30 @@ def test_redact_count_tells_on_stderr_what_was_removed():
     assert result.stderr == "redacted 3 secrets (2 email, 1 jwt)\n"
 
 
+def test_redact_reads_in_blocks_but_never_cuts_a_line_so_a_secret_across_blocks_goes():
+    token = _secret("github_token")
+    filler = "ok " * 333 + "\n"
+    # The token straddles the 64 KiB boundary of the first read, and the last line has no break.
+    head = filler * 65 + "y " * ((65536 - 65 * len(filler) - 10) // 2)
+    text = head + f" {token} z\n" + filler * 3 + f"last {token}"
+    result = CliRunner().invoke(cli, ["redact", "--count"], input=text.encode())
+    assert result.exit_code == 0, result.output
+    assert token not in result.stdout
+    assert result.stdout == text.replace(token, PH)
+    assert result.stderr == "redacted 2 secrets (2 github_token)\n"
+
+
+def test_redact_treats_each_line_on_its_own_as_if_it_came_alone():
+    sentences = "API key provided: abc12345x\nAPI key provided: def67890y\n"
+    text = sentences + "AWS creds\n" + "a/" * 25 + "\n"
+    redactor = build_redactor()
+    result = CliRunner().invoke(cli, ["redact", "--count"], input=text)
+    lines = text.splitlines(keepends=True)
+    assert result.stdout == "".join(redactor.redact(line) for line in lines)
+    assert result.stdout.count(PH) == 2
+    assert result.stderr == "redacted 2 secrets (2 key_phrase)\n"
+
+
 def test_redact_formats_lists_every_built_in_format_by_name():
     result = CliRunner().invoke(cli, ["redact", "--formats"])
     names = [line.split()[0] for line in result.stdout.splitlines()]

@@ -118,6 +118,23 @@ class RedactingStream(io.TextIOBase):
     def writable(self) -> bool:
         return True
 
+    @contextlib.contextmanager
+    def each_line_alone(self, *, count: bool = False) -> Iterator[dict[str, int] | None]:
+        """Inside the block, redact each line on its own, as if it had been written alone, and
+        with ``count`` count what goes (the dict given, filled as lines go out); on leaving,
+        emit everything still held."""
+        counts: dict[str, int] | None = {} if count else None
+        with self._lock:
+            self._lines.line_by_line = True
+            self._lines.counts = counts
+        try:
+            yield counts
+        finally:
+            self.finish()
+            with self._lock:
+                self._lines.line_by_line = False
+                self._lines.counts = None
+
     def isatty(self) -> bool:
         return self.target.isatty()
 
@@ -131,6 +148,18 @@ class RedactingStream(io.TextIOBase):
     @property
     def errors(self) -> str | None:  # type: ignore[override]  # same
         return getattr(self.target, "errors", None) or "strict"
+
+
+@contextlib.contextmanager
+def stdout_lines_alone(*, count: bool = False) -> Iterator[dict[str, int] | None]:
+    """:meth:`RedactingStream.each_line_alone` on ``sys.stdout`` (redacting it first if it is
+    not yet)."""
+    # The second is looked up once the first has entered: then sys.stdout is redacting.
+    with (
+        redacted_standard_streams(),
+        cast("RedactingStream", sys.stdout).each_line_alone(count=count) as counts,
+    ):
+        yield counts
 
 
 @contextlib.contextmanager

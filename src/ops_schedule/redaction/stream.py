@@ -4,6 +4,10 @@ A secret must not escape because it was split between two pieces, so only comple
 redacted and emitted, and the lines of a PEM private key block are held back until the block's
 ``END`` line so the block is removed whole. A block that does not end within ``max_hold``
 characters is emitted as one placeholder, and its remaining body lines are dropped.
+
+Text fed in one piece is redacted as one text. With ``line_by_line``, each line is redacted on
+its own, as if it had been fed alone (``ops-schedule redact`` promises that for its input), yet
+many lines at a time cost one scan (:meth:`Redactor.redact_lines`).
 """
 
 from __future__ import annotations
@@ -26,15 +30,21 @@ class StreamRedactor:
     redactor once the configuration has loaded).
     """
 
-    __slots__ = ("_in_block", "_pending", "counts", "max_hold", "redactor")
+    __slots__ = ("_in_block", "_pending", "counts", "line_by_line", "max_hold", "redactor")
 
     def __init__(
-        self, redactor: Redactor, max_hold: int = DEFAULT_MAX_HOLD, *, count: bool = False
+        self,
+        redactor: Redactor,
+        max_hold: int = DEFAULT_MAX_HOLD,
+        *,
+        count: bool = False,
+        line_by_line: bool = False,
     ) -> None:
         self.redactor = redactor
         self.max_hold = max_hold
         # With ``count``: how many secrets of each format went through.
         self.counts: dict[str, int] | None = {} if count else None
+        self.line_by_line = line_by_line
         self._pending = ""
         self._in_block = False  # dropping the rest of a block too long to hold
 
@@ -45,6 +55,23 @@ class StreamRedactor:
 
     def feed(self, text: str) -> str:
         """Take ``text``; return the redacted complete lines that can go out now."""
+        if not self.line_by_line:
+            return self._feed(text)
+        if self._pending or self._in_block or "PRIVATE KEY" in text:
+            # Something held, or a key block to hold: exactly a line at a time.
+            return "".join(self._feed(line) for line in _lines(text))
+        # Nothing held and nothing to hold: every complete line goes out now, each on its own.
+        cut = text.rfind("\n") + 1
+        ready, rest = text[:cut], text[cut:]
+        out = ""
+        if ready:
+            if self.counts is not None:
+                for name, n in self.redactor.findings_lines(ready).items():
+                    self.counts[name] = self.counts.get(name, 0) + n
+            out = self.redactor.redact_lines(ready)
+        return out + self._feed(rest) if rest else out
+
+    def _feed(self, text: str) -> str:
         self._pending += text
         self._drop_block_body()
         return self._emit(self._ready(partial=False))
@@ -105,6 +132,13 @@ class StreamRedactor:
                 self._pending = self._pending[newline + 1 :]
             else:
                 self._in_block = False
+
+
+def _lines(text: str) -> list[str]:
+    """``text`` cut after each ``\\n`` (``str.splitlines`` would cut at other breaks too)."""
+    lines = text.split("\n")
+    last = lines.pop()
+    return [line + "\n" for line in lines] + ([last] if last else [])
 
 
 def _open_block(text: str) -> int | None:

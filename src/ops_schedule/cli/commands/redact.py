@@ -10,7 +10,11 @@ from collections.abc import Iterator
 import click
 
 from ops_schedule.cli.app import AppContext, pass_app
-from ops_schedule.redaction import CATALOGUE, StreamRedactor
+from ops_schedule.cli.output import stdout_lines_alone
+from ops_schedule.redaction import CATALOGUE
+
+# Read at most this much at a time: a block of lines costs one scan, not one scan a line.
+_BLOCK = 1 << 16
 
 
 def _is_live(stream: object) -> bool:
@@ -23,12 +27,28 @@ def _is_live(stream: object) -> bool:
 
 
 def _stdin_lines() -> Iterator[str]:
+    """stdin, decoded, in runs of whole lines as they arrive (the last may lack its ``\\n``).
+
+    A run is what one read brings: on a pipe or a terminal, what has arrived, so each line goes
+    out as soon as it is complete. Decoding a run is decoding its lines one by one: a byte
+    that is no UTF-8 reaches no further than the line break after it.
+    """
     binary = getattr(sys.stdin, "buffer", None)
     if binary is None:  # pragma: no cover - a text-only stdin (embedded interpreters)
         yield from sys.stdin
         return
-    for raw in binary:
-        yield raw.decode("utf-8", "replace")
+    read = getattr(binary, "read1", binary.read)
+    pending: list[bytes] = []  # an unfinished line, in the blocks it came in
+    while block := read(_BLOCK):
+        cut = block.rfind(b"\n") + 1
+        if not cut:
+            pending.append(block)
+            continue
+        pending.append(block[:cut])
+        yield b"".join(pending).decode("utf-8", "replace")
+        pending = [block[cut:]]
+    if any(pending):
+        yield b"".join(pending).decode("utf-8", "replace")
 
 
 @click.command()
@@ -65,19 +85,16 @@ def redact(app: AppContext, show_count: bool, list_formats: bool) -> None:
         for fmt in CATALOGUE:
             app.say(f"{fmt.name:<{width}}  {fmt.description}")
         return
-    lines = StreamRedactor(app.redactor, count=show_count)
-    out = sys.stdout
     live = _is_live(sys.stdin)
-    for line in _stdin_lines():
-        text = lines.feed(line)
-        if text:
-            out.write(text)
+    # Redacted once, where every output is: stdout, each line on its own as it would be if
+    # written alone.
+    with stdout_lines_alone(count=show_count) as counts:
+        for text in _stdin_lines():
+            sys.stdout.write(text)
             if live:
-                out.flush()
-    out.write(lines.close())
-    out.flush()
-    if lines.counts is not None:
-        app.say(_count_line(lines.counts), err=True)
+                sys.stdout.flush()
+    if counts is not None:
+        app.say(_count_line(counts), err=True)
 
 
 def _count_line(counts: dict[str, int]) -> str:
