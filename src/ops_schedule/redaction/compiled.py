@@ -32,14 +32,27 @@ def re2_options(*, latin1: bool = False) -> Any:
 
 
 @dataclass(frozen=True, slots=True)
+class Anatomy:
+    """A pass's alternation in ``re``, with groups, to take one match apart."""
+
+    pattern: re.Pattern[bytes]
+    # For format i: the group numbers of its whole match and of its secret alternatives.
+    groups: tuple[tuple[int, tuple[int, ...]], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Catalogue:
     """One pass of the built-in formats compiled for one placeholder."""
 
     scanner: Any  # RE2, Latin-1, no captures: where the matches are
-    anatomy: re.Pattern[bytes]  # the same alternation in ``re``, to take one match apart
     formats: tuple[SecretFormat, ...]
-    # For format i: the group numbers of its whole match and of its secret alternatives.
-    groups: tuple[tuple[int, tuple[int, ...]], ...]
+    alternation: bytes  # the formats with their groups, for the anatomy
+
+    @property
+    def anatomy(self) -> Anatomy:
+        # Compiled on the first match: ``re`` takes tens of milliseconds over the whole
+        # catalogue, which a command that prints a clean line should not pay at start-up.
+        return _anatomy(self.alternation, len(self.formats))
 
 
 def _alternation(placeholders: tuple[str, ...], formats: tuple[SecretFormat, ...]) -> bytes:
@@ -69,17 +82,22 @@ def catalogue(placeholders: tuple[str, ...], *, second_pass: bool) -> Catalogue:
     redactor's own; the others are kept where found, as it is)."""
     formats = tuple(f for f in CATALOGUE if f.second_pass == second_pass)
     combined = _alternation(placeholders, formats)
-    anatomy = re.compile(combined)
+    return Catalogue(_without_groups(combined), formats, combined)
+
+
+@functools.lru_cache(maxsize=16)
+def _anatomy(combined: bytes, count: int) -> Anatomy:
+    pattern = re.compile(combined)
     groups = []
-    for index in range(len(formats)):
+    for index in range(count):
         prefix = f"f{index}_secret"
         secrets = tuple(
             number
-            for name, number in sorted(anatomy.groupindex.items(), key=lambda kv: kv[1])
+            for name, number in sorted(pattern.groupindex.items(), key=lambda kv: kv[1])
             if name.startswith(prefix)
         )
-        groups.append((anatomy.groupindex[f"f{index}"], secrets))
-    return Catalogue(_without_groups(combined), anatomy, formats, tuple(groups))
+        groups.append((pattern.groupindex[f"f{index}"], secrets))
+    return Anatomy(pattern, tuple(groups))
 
 
 @functools.lru_cache(maxsize=16)

@@ -98,13 +98,13 @@ class Redactor:
 
     __slots__ = (
         "_anchored",
-        "_candidates",
         "_custom",
         "_kept",
         "_marker",
         "_passes",
         "_placeholder",
         "_placeholder_bytes",
+        "_placeholders",
         "_regional",
         "patterns",
     )
@@ -129,7 +129,7 @@ class Redactor:
             catalogue(placeholders, second_pass=False),
             catalogue(placeholders, second_pass=True),
         )
-        self._candidates = candidates(placeholders)
+        self._placeholders = placeholders
         # A placeholder that breaks lines would move matches across them: no regions then.
         self._regional = not any("\n" in p for p in placeholders)
         self._anchored = any(_may_anchor(p) for p in patterns)
@@ -209,7 +209,7 @@ class Redactor:
         if self._anchored:
             yield from lines_of(data, (0, len(data)))
             return
-        spans = [match.span() for match in self._candidates.finditer(data)]
+        spans = [match.span() for match in candidates(self._placeholders).finditer(data)]
         for pattern in self._custom:
             spans += [match.span() for match in pattern.finditer(data)]
         suspects = touched_lines(data, spans)
@@ -330,7 +330,8 @@ class Redactor:
         private key block, or a placeholder that breaks lines)."""
         if len(data) < _MIN_REGIONAL or not self._regional or MULTILINE_MARK in data:
             return None
-        return regions(data, (match.span() for match in self._candidates.finditer(data)))
+        scanner = candidates(self._placeholders)
+        return regions(data, (match.span() for match in scanner.finditer(data)))
 
     def _first_pass(
         self,
@@ -393,13 +394,14 @@ class Redactor:
         end: int,
         counts: dict[str, int] | None,
     ) -> bytes:
-        anatomy = catalogue.anatomy.match(data, start)
+        parts = catalogue.anatomy
+        anatomy = parts.pattern.match(data, start)
         if anatomy is None or anatomy.end() != end or anatomy.lastindex is None:
             # The two engines disagree about this match: fail closed, remove all of it.
             return self._placeholder_bytes
         index = _format_index(anatomy)
         fmt = catalogue.formats[index]
-        _, secret_groups = catalogue.groups[index]
+        _, secret_groups = parts.groups[index]
         group = next((g for g in secret_groups if anatomy.start(g) >= 0), None)
         s_start, s_end = anatomy.span(group) if group is not None else (start, end)
         secret = data[s_start:s_end]
