@@ -10,7 +10,6 @@ import json
 import os
 from collections.abc import Mapping
 from datetime import time, timedelta
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
@@ -53,38 +52,57 @@ from ops_schedule.config.values import (
     format_duration,
     parse_duration,
 )
+from ops_schedule.configfile import (
+    DEFAULT_CONFIG_PATH,
+    DEFAULT_STATE_DIR,
+    ENV_CONFIG,
+    ENV_ENABLED,
+    ENV_REPOSITORY,
+    ENV_STORE_URL,
+    ENV_TIMEZONE,
+    JOB_DEFAULTS,
+    JOB_NAMES,
+    SCHEMA_PATH,
+    Cadence,
+    Weekday,
+    config_path,
+)
 from ops_schedule.errors import ConfigError, ConfigFileMissingError
 from ops_schedule.store.url import URL_HELP, StoreUrl, parse_store_url, without_password
 
-DEFAULT_CONFIG_PATH = Path("config/proxy-mcp/ops-schedule.json")
-SCHEMA_PATH = Path("config/proxy-mcp/ops-schedule.schema.json")
+# Re-exported: the names live in ops_schedule.configfile, importable without pydantic.
+__all__ = [
+    "DEFAULT_CONFIG_PATH",
+    "DEFAULT_STATE_DIR",
+    "ENV_CONFIG",
+    "ENV_ENABLED",
+    "ENV_REPOSITORY",
+    "ENV_STORE_URL",
+    "ENV_TIMEZONE",
+    "JOB_DEFAULTS",
+    "JOB_NAMES",
+    "SCHEMA_PATH",
+    "Cadence",
+    "Config",
+    "GitHubConfig",
+    "GraceConfig",
+    "JobConfig",
+    "JobsConfig",
+    "Locale",
+    "RedactionConfig",
+    "SourcesConfig",
+    "ThresholdsConfig",
+    "TrendConfig",
+    "Weekday",
+    "config_exists",
+    "config_warnings",
+    "default_document",
+    "json_schema",
+    "load_config",
+    "parse_config",
+]
 
-Cadence = Literal["daily", "weekly"]
 Locale = Literal["ja", "en"]
-
-
-class Weekday(StrEnum):
-    MON = "Mon"
-    TUE = "Tue"
-    WED = "Wed"
-    THU = "Thu"
-    FRI = "Fri"
-    SAT = "Sat"
-    SUN = "Sun"
-
-    @property
-    def iso(self) -> int:
-        """ISO weekday number, Monday = 1."""
-        return list(Weekday).index(self) + 1
-
-
-# name -> (cadence, at, dow): the seed's three jobs and their defaults.
-JOB_DEFAULTS: dict[str, tuple[Cadence, str, Weekday | None]] = {
-    "daily_observability_report": ("daily", "09:00", None),
-    "weekly_observability_report": ("weekly", "09:10", Weekday.MON),
-    "weekly_improvement_digest": ("weekly", "09:20", Weekday.MON),
-}
-JOB_NAMES = tuple(JOB_DEFAULTS)
 
 PERIOD_LENGTH: dict[Cadence, timedelta] = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
 DEFAULT_GRACE: dict[Cadence, timedelta] = {
@@ -377,7 +395,7 @@ class Config(_Model):
         "Asia/Tokyo", description="IANA zone in which at, dow, days and ISO weeks are reckoned."
     )
     state_dir: ConfigPath = Field(
-        Path("logs/schedule-state"),
+        DEFAULT_STATE_DIR,
         alias="stateDir",
         description="Directory of schedule-state.json.",
     )
@@ -458,12 +476,6 @@ class Config(_Model):
 
 # --------------------------------------------------------------------------- loading
 
-ENV_ENABLED = "OPS_SCHEDULE_ENABLED"
-ENV_TIMEZONE = "OPS_SCHEDULE_TIMEZONE"
-ENV_CONFIG = "OPS_SCHEDULE_CONFIG"
-ENV_REPOSITORY = "GITHUB_REPOSITORY"
-ENV_STORE_URL = "OPS_SCHEDULE_STORE_URL"
-
 _ENV_BOOL = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
@@ -536,10 +548,6 @@ def _without_secrets(error: Any) -> Any:
     return error
 
 
-def _config_path(path: Path | None, environ: Mapping[str, str]) -> Path:
-    return path or Path(environ.get(ENV_CONFIG) or DEFAULT_CONFIG_PATH)
-
-
 def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
     """Load the config file; a missing file at the default path means all defaults
     (everything disabled), while a file named by ``path`` or ``$OPS_SCHEDULE_CONFIG`` must
@@ -558,7 +566,7 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
         if path
         else None
     )
-    path = _config_path(path, environ)
+    path = config_path(path, environ)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -585,7 +593,7 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
 
 def config_exists(path: Path | None = None, environ: Mapping[str, str] | None = None) -> bool:
     environ = os.environ if environ is None else environ
-    return _config_path(path, environ).is_file()
+    return config_path(path, environ).is_file()
 
 
 def config_warnings(config: Config) -> list[str]:

@@ -5,14 +5,43 @@ Shared by the runner (is it due?) and ``status`` (what state is the period in?).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
 
-from ops_schedule.config import Config, JobConfig
-from ops_schedule.scheduling.rules import Decision, History, decide, done_horizon, period_key_at
+from ops_schedule.scheduling.rules import (
+    Decision,
+    History,
+    JobTimes,
+    decide,
+    done_horizon,
+    period_key_at,
+)
 from ops_schedule.store.records import JobRecord
 
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
 
-def history_of(record: JobRecord, job: JobConfig, config: Config) -> History:
+
+class _Jobs(Protocol):
+    def get(self, name: str) -> JobTimes: ...
+
+
+class ScheduleSource(Protocol):
+    """What a decision reads of a configuration: ``config.Config`` has it, and so has the
+    schedule a quiet ``run`` reads without the validator (``scheduling.view``)."""
+
+    @property
+    def zone(self) -> ZoneInfo: ...
+
+    @property
+    def jobs(self) -> _Jobs: ...
+
+    def grace_for(self, name: str) -> timedelta: ...
+
+    def job_active(self, name: str) -> bool: ...
+
+
+def history_of(record: JobRecord, job: JobTimes, config: ScheduleSource) -> History:
     """The scheduling view of a job's record."""
     done = set(record.done_periods)
     if not done and record.last_status in ("ok", "skipped") and record.last_run_at:
@@ -28,7 +57,7 @@ def history_of(record: JobRecord, job: JobConfig, config: Config) -> History:
     )
 
 
-def decision_for(config: Config, name: str, record: JobRecord, now: datetime) -> Decision:
+def decision_for(config: ScheduleSource, name: str, record: JobRecord, now: datetime) -> Decision:
     job = config.jobs.get(name)
     return decide(
         job,

@@ -21,12 +21,27 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from ops_schedule.config import Cadence, JobConfig
+    from ops_schedule.configfile import Cadence, Weekday
+
+
+class JobTimes(Protocol):
+    """What the rules read of a job's configuration (``config.JobConfig`` has it, and so has
+    the schedule a quiet ``run`` reads without the validator: ``scheduling.view``)."""
+
+    @property
+    def cadence(self) -> Cadence: ...
+
+    @property
+    def time_of_day(self) -> time: ...
+
+    @property
+    def weekday(self) -> Weekday: ...
+
 
 MAX_BACKOFF = timedelta(minutes=60)
 FLAG_AFTER_FAILURES = 3
@@ -124,7 +139,7 @@ def _end_of_gap(naive: datetime, zone: ZoneInfo) -> datetime:
     return high.replace(microsecond=0)
 
 
-def _slot_for_day(job: JobConfig, zone: ZoneInfo, local_day: date) -> Slot:
+def _slot_for_day(job: JobTimes, zone: ZoneInfo, local_day: date) -> Slot:
     """The slot of the period that contains ``local_day``."""
     if job.cadence == "daily":
         day = local_day
@@ -134,11 +149,11 @@ def _slot_for_day(job: JobConfig, zone: ZoneInfo, local_day: date) -> Slot:
     return Slot(period_key(job.cadence, day), local_to_utc(day, job.time_of_day, zone))
 
 
-def _step(job: JobConfig) -> timedelta:
+def _step(job: JobTimes) -> timedelta:
     return timedelta(days=1 if job.cadence == "daily" else 7)
 
 
-def latest_slot(job: JobConfig, zone: ZoneInfo, now: datetime) -> Slot:
+def latest_slot(job: JobTimes, zone: ZoneInfo, now: datetime) -> Slot:
     """The latest slot scheduled at or before ``now`` (this period's or the previous one)."""
     today = now.astimezone(zone).date()
     slot = _slot_for_day(job, zone, today)
@@ -147,7 +162,7 @@ def latest_slot(job: JobConfig, zone: ZoneInfo, now: datetime) -> Slot:
     return slot
 
 
-def next_slot(job: JobConfig, zone: ZoneInfo, now: datetime) -> Slot:
+def next_slot(job: JobTimes, zone: ZoneInfo, now: datetime) -> Slot:
     """The earliest slot scheduled strictly after ``now``."""
     today = now.astimezone(zone).date()
     slot = _slot_for_day(job, zone, today)
@@ -156,17 +171,17 @@ def next_slot(job: JobConfig, zone: ZoneInfo, now: datetime) -> Slot:
     return slot
 
 
-def next_scheduled(job: JobConfig, zone: ZoneInfo, now: datetime) -> datetime:
+def next_scheduled(job: JobTimes, zone: ZoneInfo, now: datetime) -> datetime:
     """The earliest scheduled instant strictly after ``now`` (UTC)."""
     return next_slot(job, zone, now).scheduled
 
 
-def current_slot(job: JobConfig, zone: ZoneInfo, now: datetime) -> Slot:
+def current_slot(job: JobTimes, zone: ZoneInfo, now: datetime) -> Slot:
     """The slot of the period that contains ``now`` (its instant may still be ahead)."""
     return _slot_for_day(job, zone, now.astimezone(zone).date())
 
 
-def window_start(job: JobConfig, zone: ZoneInfo, end: datetime) -> datetime:
+def window_start(job: JobTimes, zone: ZoneInfo, end: datetime) -> datetime:
     """Where the report window that ends at ``end`` starts (docs/design.md, "Report windows").
 
     A window that ends at a period's scheduled instant starts at the previous period's
@@ -219,7 +234,7 @@ class Decision:
 
 
 def decide(  # noqa: PLR0911 - a decision table reads best as early returns
-    job: JobConfig,
+    job: JobTimes,
     zone: ZoneInfo,
     grace: timedelta,
     history: History,
