@@ -202,9 +202,11 @@ def case_redact(repeat: int) -> dict[str, Any]:
 
 def case_idle(seconds: float) -> dict[str, Any]:
     """RSS and CPU time of an idle ``ops-schedule loop`` (or a stand-in when there is none)."""
+    import click
+
     from ops_schedule.cli.main import cli
 
-    has_loop = "loop" in getattr(cli, "commands", {})
+    has_loop = "loop" in cli.list_commands(click.Context(cli))
     with tempfile.TemporaryDirectory() as scratch:
         config = Path(scratch, "ops-schedule.json")
         config.write_text('{"enabled": false}')

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ops_schedule.cli.output import current_redactor, use_redactor
-from ops_schedule.config import Config, load_config
 from ops_schedule.redaction import Redactor, build_redactor, environment_secrets
 
 if TYPE_CHECKING:
+    from ops_schedule.config import Config
     from ops_schedule.reports.base import Job
 
 EXIT_OK, EXIT_JOB_FAILED, EXIT_USAGE = 0, 1, 2
@@ -40,25 +40,23 @@ class AppContext:
     def reload(self) -> Config:
         """Read the config again (the loop does, each wake) and switch every output to its
         redactor. Raises ``ConfigError`` and keeps the previous one when it is invalid."""
+        # Imported here: the validator (pydantic) is the largest import of a start-up.
+        from ops_schedule.config import load_config
+
         config = load_config(self.config_path)
         self._config = config
-        self._redactor = build_redactor(
-            config.redaction.patterns,
-            config.redaction.placeholder,
-            environment_secrets(os.environ),
-        )
+        self._use_redaction(config.redaction.patterns, config.redaction.placeholder)
+        return config
+
+    def _use_redaction(self, patterns: tuple[str, ...], placeholder: str) -> None:
+        self._redactor = build_redactor(patterns, placeholder, environment_secrets(os.environ))
         # From here on stdout, stderr, log lines and error lines use the configured one.
         use_redactor(self._redactor)
-        return config
 
     @property
     def jobs(self) -> Mapping[str, Job]:
         if self.job_catalogue is None:
-            # Imported on first use: commands that run no job (status, validate) skip the
-            # report modules at start-up.
-            from ops_schedule.reports.jobs import JOBS
-
-            self.job_catalogue = JOBS
+            self.job_catalogue = _ShippedJobs()
         return self.job_catalogue
 
     @property
@@ -69,6 +67,25 @@ class AppContext:
     def say(self, text: str, *, err: bool = False) -> None:
         """Print through the redactor: nothing reaches the terminal unredacted."""
         click.echo(self.redactor.redact(text), err=err)
+
+
+class _ShippedJobs(Mapping[str, "Job"]):
+    """The jobs this version ships, imported when one is first looked up: commands and ticks
+    that run no job never load the report engine."""
+
+    def _jobs(self) -> Mapping[str, Job]:
+        from ops_schedule.reports.jobs import JOBS  # the report engine: see the class
+
+        return JOBS
+
+    def __getitem__(self, name: str) -> Job:
+        return self._jobs()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._jobs())
+
+    def __len__(self) -> int:
+        return len(self._jobs())
 
 
 pass_app = click.make_pass_decorator(AppContext)

@@ -1,4 +1,9 @@
-"""Command-line interface. The only module that prints and exits."""
+"""Command-line interface. The only module that prints and exits.
+
+Start-up is kept small (docs/performance.md, "Redaction and start-up"): a command's module is
+imported when it runs (:class:`LazyGroup`), and the configuration's validator when a command
+needs it.
+"""
 
 from __future__ import annotations
 
@@ -14,33 +19,27 @@ import click
 
 from ops_schedule import __version__
 from ops_schedule.cli.app import EXIT_JOB_FAILED, EXIT_OK, EXIT_USAGE, AppContext, pass_app
-from ops_schedule.cli.commands.demo import demo
-from ops_schedule.cli.commands.health import health
-from ops_schedule.cli.commands.loop import loop
-from ops_schedule.cli.commands.redact import redact
-from ops_schedule.cli.commands.report import report
-from ops_schedule.cli.commands.run import run
-from ops_schedule.cli.commands.status import status
-from ops_schedule.cli.commands.store import store
+from ops_schedule.cli.lazy import LazyGroup
 from ops_schedule.cli.logs import setup_logging
 from ops_schedule.cli.output import current_redactor, redacted_standard_streams, use_redactor
-from ops_schedule.config import (
-    DEFAULT_CONFIG_PATH,
-    JOB_NAMES,
-    SCHEMA_PATH,
-    config_exists,
-    config_warnings,
-    default_document,
-    json_schema,
-)
+from ops_schedule.configfile import DEFAULT_CONFIG_PATH, JOB_NAMES, SCHEMA_PATH
 from ops_schedule.errors import ConfigError, OpsScheduleError
-from ops_schedule.publishing.sinks.github_setup import posting_problems
 
 if TYPE_CHECKING:
     from ops_schedule.reports.base import Job
 
+# Commands that live in their own modules, imported when they run.
+COMMANDS = {
+    name: f"ops_schedule.cli.commands.{name}:{name}"
+    for name in ("run", "status", "loop", "health", "redact", "report", "demo", "store")
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+@click.group(
+    cls=LazyGroup,
+    lazy=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, prog_name="ops-schedule")
 @click.option(
     "--config",
@@ -103,6 +102,10 @@ def validate(app: AppContext, config_path: Path | None) -> None:
     Example:
       ops-schedule validate --config config/proxy-mcp/ops-schedule.json
     """
+    # Imported here: only a command that checks the whole file pays for the checks.
+    from ops_schedule.config import config_exists, config_warnings
+    from ops_schedule.publishing.sinks.github_setup import posting_problems
+
     if config_path is not None:
         app.config_path = config_path
     config = app.config()
@@ -141,6 +144,8 @@ def init(app: AppContext, target: Path, force: bool) -> None:
     Example:
       ops-schedule init --path config/proxy-mcp/ops-schedule.json
     """
+    from ops_schedule.config import default_document  # the validator: see validate
+
     if target.exists() and not force:
         raise click.ClickException(f"{target} already exists; use --force to overwrite it")
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -151,13 +156,9 @@ def init(app: AppContext, target: Path, force: bool) -> None:
 
 
 def schema_text() -> str:
+    from ops_schedule.config import json_schema  # the validator: see validate
+
     return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
-
-
-# Commands that live in their own modules register here.
-COMMANDS: list[click.Command] = [run, status, loop, health, redact, report, demo, store]
-for _command in COMMANDS:
-    cli.add_command(_command)
 
 
 def _fail(message: str, code: int) -> int:
