@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from redaction_corpus import MUST_KEEP, positives
 
 import ops_schedule.redaction.redactor as redactor_module
-from ops_schedule.redaction import build_redactor
+from ops_schedule.redaction import StreamRedactor, build_redactor
 from ops_schedule.redaction.encoded import ESCAPE
 from ops_schedule.redaction.regions import (
     escaped_lines,
@@ -247,3 +247,30 @@ def test_a_span_touches_the_line_it_ends_at_the_start_of():
 )
 def test_an_operator_pattern_that_can_anchor_to_the_text_is_told(pattern, anchored):
     assert redactor_module._may_anchor(pattern) is anchored
+
+
+def _one_line_at_a_time(redactor, text, max_hold):
+    stream = StreamRedactor(redactor, max_hold, count=True)
+    out = [stream.feed(line) for line in text.splitlines(keepends=True) if line]
+    return "".join(out) + stream.close(), stream.counts
+
+
+@pytest.mark.property
+@PROPERTY
+@given(texts, st.lists(st.integers(1, 400), max_size=30))
+def test_a_line_by_line_stream_fed_any_pieces_is_one_line_at_a_time(text, cuts):
+    # Lines shorter than max_hold: a longer unfinished one goes out at its last space, wherever
+    # the piece that made it too long ended (the redact command feeds whole lines).
+    max_hold = 1 << 20
+    # Lines as the redact command cuts them: at \n only (splitlines would cut at \r too).
+    text = text.replace("\r", " ").replace("\x0b", " ").replace("\x0c", " ")
+    text = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in text)
+    redactor = REDACTORS[0]
+    stream = StreamRedactor(redactor, max_hold, count=True, line_by_line=True)
+    out, at = [], 0
+    for cut in cuts:
+        out.append(stream.feed(text[at : at + cut]))
+        at += cut
+    out.append(stream.feed(text[at:]))
+    out.append(stream.close())
+    assert ("".join(out), stream.counts) == _one_line_at_a_time(redactor, text, max_hold)

@@ -57,10 +57,11 @@ class StreamRedactor:
         """Take ``text``; return the redacted complete lines that can go out now."""
         if not self.line_by_line:
             return self._feed(text)
-        if self._pending or self._in_block or "PRIVATE KEY" in text:
-            # Something held, or a key block to hold: exactly a line at a time.
+        if self._in_block or "PRIVATE KEY" in self._pending + text:
+            # A key block held, or one to hold: exactly a line at a time.
             return "".join(self._feed(line) for line in _lines(text))
-        # Nothing held and nothing to hold: every complete line goes out now, each on its own.
+        # Nothing held but the start of a line: every complete line goes out now, each alone.
+        text, self._pending = self._pending + text, ""
         cut = text.rfind("\n") + 1
         ready, rest = text[:cut], text[cut:]
         out = ""
