@@ -11,6 +11,7 @@ from runner_fakes import DAILY, INSTANT, ScriptedJob, jobs_of, raw_config
 from ops_schedule.cli import main as cli
 from ops_schedule.cli.commands import run as run_command
 from ops_schedule.cli.commands import status as status_command
+from ops_schedule.scheduling import runner as runner_module
 from ops_schedule.scheduling.runner import Runner
 
 NOW = (INSTANT + timedelta(minutes=5)).astimezone(UTC)  # 2026-11-26 09:05 in Tokyo
@@ -34,8 +35,9 @@ class Cli:
     def at(self, now: datetime) -> None:
         self.monkeypatch.setattr(run_command, "utc_now", lambda: now)
         self.monkeypatch.setattr(status_command, "utc_now", lambda: now)
+        # run imports the runner when it needs it: patched where it lives.
         self.monkeypatch.setattr(
-            run_command, "Runner", functools.partial(Runner, clock=lambda: now)
+            runner_module, "Runner", functools.partial(Runner, clock=lambda: now)
         )
 
     def __call__(self, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

@@ -16,6 +16,7 @@ from ops_schedule.redaction import Redactor, build_redactor, environment_secrets
 if TYPE_CHECKING:
     from ops_schedule.config import Config
     from ops_schedule.reports.base import Job
+    from ops_schedule.scheduling.view import Schedule
 
 EXIT_OK, EXIT_JOB_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -40,13 +41,28 @@ class AppContext:
     def reload(self) -> Config:
         """Read the config again (the loop does, each wake) and switch every output to its
         redactor. Raises ``ConfigError`` and keeps the previous one when it is invalid."""
-        # Imported here: the validator (pydantic) is the largest import of a start-up.
+        # Imported here: the validator (pydantic) is the largest import of a start-up, and a
+        # quiet ``run`` does without it (see schedule()).
         from ops_schedule.config import load_config
 
         config = load_config(self.config_path)
         self._config = config
         self._use_redaction(config.redaction.patterns, config.redaction.placeholder)
         return config
+
+    def schedule(self) -> Schedule | None:
+        """What a tick needs of the configuration, without validating it again: the schedule
+        the last full validation of this very file (and environment, and program) left in the
+        state directory, or None when there is none that still holds (then use config()).
+        Output keeps its redactor until :meth:`use_schedule`."""
+        from ops_schedule.scheduling.viewcache import cached_schedule  # see reload()
+
+        return cached_schedule(self.config_path, os.environ)
+
+    def use_schedule(self, schedule: Schedule) -> None:
+        """Switch every output to the redactor of ``schedule``'s configuration, as config()
+        does."""
+        self._use_redaction(schedule.patterns, schedule.placeholder)
 
     def _use_redaction(self, patterns: tuple[str, ...], placeholder: str) -> None:
         self._redactor = build_redactor(patterns, placeholder, environment_secrets(os.environ))

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import signal
 import threading
 from collections.abc import Iterator
+from datetime import datetime
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import click
 
@@ -20,9 +23,13 @@ from ops_schedule.cli.app import (
     pass_app,
 )
 from ops_schedule.clock import utc_now
-from ops_schedule.config import JOB_NAMES
-from ops_schedule.scheduling.runner import NotRun, Runner, RunOutcome
-from ops_schedule.store.open import open_store
+from ops_schedule.configfile import JOB_NAMES, config_path
+from ops_schedule.scheduling.idle import nothing_to_do
+from ops_schedule.scheduling.view import schedule_of
+from ops_schedule.scheduling.viewcache import read_config_file, remember_schedule
+
+if TYPE_CHECKING:
+    from ops_schedule.scheduling.runner import NotRun, RunOutcome
 
 
 @click.command()
@@ -54,6 +61,16 @@ def run(app: AppContext, now_mode: bool, force: bool, as_json: bool, jobs: tuple
         raise click.UsageError(
             f"unknown job {', '.join(map(repr, unknown))} (jobs: {', '.join(JOB_NAMES)})"
         )
+    now = utc_now()
+    if not now_mode and _quiet(app, now):
+        app.say(json.dumps([]) if as_json else "nothing due")
+        return EXIT_OK
+    # Imported here: only a run that may do something pays for the runner, the jobs and the
+    # sinks (docs/performance.md, "Redaction and start-up").
+    from ops_schedule.scheduling.runner import Runner, RunOutcome
+    from ops_schedule.store.open import open_store
+
+    validated = read_config_file(config_path(app.config_path, os.environ))
     config = app.config()
     names = list(jobs) or [name for name in JOB_NAMES if config.job_active(name)]
     if now_mode and not names:
@@ -62,7 +79,6 @@ def run(app: AppContext, now_mode: bool, force: bool, as_json: bool, jobs: tuple
     store = open_store(config)  # for PostgreSQL: one connection for this tick
     try:
         runner = Runner(config, jobs=app.jobs, redactor=app.redactor, quiet=app.quiet, store=store)
-        now = utc_now()
         results: list[RunOutcome | NotRun]
         with _stopped_by_sigterm():
             if now_mode:
@@ -78,8 +94,23 @@ def run(app: AppContext, now_mode: bool, force: bool, as_json: bool, jobs: tuple
             app.say(_as_text(result))
         if not results:
             app.say("nothing due")
+    schedule = schedule_of(config)
+    if validated is not None and schedule is not None:
+        # For the next run: its schedule, unless the file changed while it was read.
+        remember_schedule(validated, os.environ, schedule)
     failed = any(r.status == "fail" if isinstance(r, RunOutcome) else r.stale for r in results)
     return EXIT_JOB_FAILED if failed else EXIT_OK
+
+
+def _quiet(app: AppContext, now: datetime) -> bool:
+    """Whether the tick at ``now`` would do nothing, told without validating the configuration
+    again or loading the runner: from the schedule the last validation of the same file left,
+    and the state. Then output uses that configuration's redactor, as after a full load."""
+    schedule = app.schedule()
+    if schedule is None or not nothing_to_do(schedule, now):
+        return False
+    app.use_schedule(schedule)
+    return True
 
 
 class _Stopped(BaseException):
@@ -118,6 +149,8 @@ def _stopped_by_sigterm() -> Iterator[None]:
 
 
 def _as_text(result: RunOutcome | NotRun) -> str:
+    from ops_schedule.scheduling.runner import NotRun  # loaded already: see run()
+
     if isinstance(result, NotRun):
         return f"{result.job} {result.period_key}: not run: {result.reason}"
     lines = [f"{result.job} {result.period_key}: {result.status.upper()}"]
@@ -132,6 +165,8 @@ def _as_text(result: RunOutcome | NotRun) -> str:
 
 
 def _as_json(result: RunOutcome | NotRun) -> dict[str, object]:
+    from ops_schedule.scheduling.runner import NotRun  # loaded already: see run()
+
     if isinstance(result, NotRun):
         return {
             "job": result.job,
