@@ -10,6 +10,9 @@ Cases (targets in docs/performance.md):
   f  one tick's claim with each store                      median ms (store_bench.py)
   g  100 runners polling one PostgreSQL database            latency, no double holder
   h  takeover after a SIGKILLed holder                      seconds, against the lease
+  r  redaction throughput (1-day log, reports, corpus)     vs one RE2 scan-and-substitute pass
+  s  ``ops-schedule run`` with nothing due                 vs ``python -c pass``
+     (r and s: benchmarks/cli_cases.py)
 
 Logs come from the project's own generator (``ops_schedule.demo.write_event_log``, seeded) and
 are cached under benchmarks/data/ by their parameters. Engine and floor run in child processes,
@@ -344,6 +347,7 @@ def report_rows(results: dict[str, Any], *, quick: bool = False) -> list[list[st
                 "yes" if ms <= 20 else "NO",
             ]
         )
+    rows.extend(cli_rows(results))
     if "e" in results:
         e = results["e"]
         rss = e["rssKiB"] / 1024
@@ -369,6 +373,30 @@ def report_rows(results: dict[str, Any], *, quick: bool = False) -> list[list[st
 
         rows.extend(store_bench.rows(results))
     return rows
+
+
+def cli_results(cases: str, *, scale: int, repeat: int) -> dict[str, Any]:
+    """Cases r and s (benchmarks/cli_cases.py)."""
+    if not any(case in cases for case in "rs"):
+        return {}
+    sys.path.insert(0, str(HERE))
+    import cli_cases  # beside this file
+
+    results: dict[str, Any] = {}
+    if "r" in cases:
+        results["r"] = cli_cases.case_redaction(LogSpec(1, 100_000 // scale).ensure(), repeat)
+    if "s" in cases:
+        results["s"] = cli_cases.case_start(repeat)
+    return results
+
+
+def cli_rows(results: dict[str, Any]) -> list[list[str]]:
+    if not any(case in results for case in "rs"):
+        return []
+    sys.path.insert(0, str(HERE))
+    import cli_cases  # beside this file
+
+    return cli_cases.rows(results)
 
 
 def store_cases(cases: str, *, quick: bool, poll_seconds: float | None) -> dict[str, Any]:
@@ -417,7 +445,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--quick", action="store_true", help="small logs, short idle: a smoke run")
     parser.add_argument(
-        "--cases", default="abcdefgh", help="which cases to run (default: abcdefgh)"
+        "--cases", default="abcdefghrs", help="which cases to run (default: abcdefghrs)"
     )
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median)")
     parser.add_argument("--idle-seconds", type=float, default=None)
@@ -450,6 +478,7 @@ def main(argv: list[str] | None = None) -> int:
         results["c"] = m
     if "d" in args.cases:
         results["d"] = case_redact(args.repeat)
+    results.update(cli_results(args.cases, scale=scale, repeat=args.repeat))
     if "e" in args.cases:
         seconds = args.idle_seconds if args.idle_seconds is not None else (10 if quick else 60)
         results["e"] = case_idle(seconds)
