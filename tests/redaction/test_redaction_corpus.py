@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from urllib.parse import quote
@@ -112,3 +113,44 @@ def test_a_secret_of_any_format_is_found_url_encoded_or_json_escaped(sample, enc
         # Only the plain form of a piece counts; its encoded form was checked by decoding.
         assert piece not in redacted
     assert REDACTOR.redact(redacted) == redacted
+
+
+@pytest.mark.parametrize("separator", ["\n", "\r\n", " ", "\n\n"])
+def test_a_secret_is_redacted_whatever_secret_of_the_same_kind_comes_just_before_it(separator):
+    # Two lines of one kind in a row: a match must not eat the boundary the next one needs.
+    by_kind: dict[str, list[tuple[str, str]]] = {}
+    for kind, line, secret in positives():
+        by_kind.setdefault(kind, []).append((line, secret))
+    leaks = []
+    for kind, cases in by_kind.items():
+        for (first, first_secret), (second, second_secret) in itertools.pairwise(cases):
+            redacted = REDACTOR.redact(first + separator + second)
+            leaks.extend(
+                (kind, secret, redacted)
+                for secret in (first_secret, second_secret)
+                if survivors(secret, redacted, size=min(8, len(secret)))
+            )
+    assert leaks == []
+
+
+PHRASES = (
+    "API key provided: {}",
+    "Incorrect API key provided: {}.",
+    "token used: {}",
+    "invalid api key provided ({})",
+    "パスワード：{}",
+    "【APIキー】{}",
+    "password={}",
+)
+
+
+@pytest.mark.parametrize("phrase", PHRASES)
+@pytest.mark.parametrize("separator", ["\n", "\r\n", " ", ", "])
+def test_a_value_known_only_by_its_phrase_is_redacted_on_every_line_in_a_row(phrase, separator):
+    rng = random.Random(phrase + separator)
+    # Letters and digits mixed: a value of letters alone is no credential in a sentence.
+    values = ["".join(rng.choice("abcdefghkmnpqrstuvwxyzABCDEFGH-_") for _ in range(9)) + "7"]
+    values += [v[::-1] for v in values] + [v.upper() for v in values]
+    text = separator.join(phrase.format(value) for value in values)
+    redacted = REDACTOR.redact(text)
+    assert [value for value in values if value in redacted] == []

@@ -399,7 +399,9 @@ CATALOGUE: tuple[SecretFormat, ...] = (
         + r")[ \t]*(?P<secret>[^\s()]+?)[ \t]*(?:\)|"
         + _u("）")
         + ")"
-        + r"|(?i:provided|supplied|given|used)[ \t]*:[ \t]*(?P<secret2>[^\s,;]+?)\.?(?:[\s,;]|$))"
+        # Greedy, ending on a character that is no sentence's full stop, and consuming nothing
+        # after the value: a line break or space after it is the next match's boundary.
+        + r"|(?i:provided|supplied|given|used)[ \t]*:[ \t]*(?P<secret2>[^\s,;.]+(?:\.[^\s,;.]+)*))"
         + "|"
         + _one_of("APIキー", "アクセスキー", "トークン", "シークレット", "パスワード")
         + _u("（")
