@@ -23,9 +23,18 @@ from ops_schedule.reports.observability.stats import (
     WindowStats,
 )
 
+LONGEST_MS = 7 * 24 * 3600 * 1000  # a longer durationMs counts the call, not the duration
+
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(name)
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):  # 1e400: orjson, like JSON itself, has no infinity
+        raise ValueError(text)
+    return value
 
 
 def _segments(path: Path) -> list[Path]:
@@ -48,11 +57,15 @@ def _lines(file: Path) -> list[bytes]:
     return lines
 
 
-def _parse(line: bytes) -> tuple[datetime | None, dict[str, Any] | None]:
+def _parse(line: bytes) -> tuple[datetime | None, dict[str, Any] | None]:  # noqa: PLR0911
     """(timestamp in UTC or None, the event if it is valid or None)."""
     try:
-        event = json.loads(line.decode("utf-8"), parse_constant=_reject_constant)
-    except ValueError:
+        event = json.loads(
+            line.decode("utf-8"), parse_constant=_reject_constant, parse_float=_finite
+        )
+        # A lone surrogate ("\ud800") decodes here but is not Unicode text.
+        json.dumps(event, ensure_ascii=False).encode("utf-8")
+    except (ValueError, RecursionError):
         return None, None
     if not isinstance(event, dict) or not isinstance(event.get("timestamp"), str):
         return None, None
@@ -62,7 +75,10 @@ def _parse(line: bytes) -> tuple[datetime | None, dict[str, Any] | None]:
         return None, None
     if at.tzinfo is None:
         return None, None
-    at = at.astimezone(UTC)
+    try:
+        at = at.astimezone(UTC)
+    except OverflowError:  # no instant in UTC
+        return None, None
     if event.get("status") not in ("ok", "fail"):
         return at, None
     return at, event
@@ -142,7 +158,7 @@ def reference_stats(  # noqa: C901, PLR0912, PLR0915 - one plain function, read 
             mcp.calls += 1
             mcp.failures += failed
             duration = event.get("durationMs")
-            if type(duration) in (int, float) and duration >= 0:
+            if type(duration) in (int, float) and 0 <= duration <= LONGEST_MS:
                 mcp.durations[duration] += 1
         if failed:
             error_type = event.get("errorType")

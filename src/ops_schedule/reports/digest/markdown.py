@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,7 +15,7 @@ from ops_schedule.reports.digest.trend_markdown import trend_markdown
 from ops_schedule.reports.markdown import MAX_REPORT_CHARS, clip, code_span, cut_lines, table
 from ops_schedule.reports.trend.change import change_mark
 from ops_schedule.reports.trend.model import Trend
-from ops_schedule.timefmt import utc_iso
+from ops_schedule.timefmt import local_minute, utc_iso
 
 __all__ = [
     "EXAMPLE_CHARS",
@@ -200,10 +199,6 @@ def digest_json(
 # --------------------------------------------------------------------------- Markdown
 
 
-def _local(instant: datetime, zone: ZoneInfo) -> str:
-    return instant.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-
-
 def _signed(value: float | None) -> str:
     if value is None:
         return "—"
@@ -219,7 +214,8 @@ def _number(value: float | None) -> str:
 
 def _header(digest: Digest, period: str, locale: Locale, zone: ZoneInfo) -> list[str]:
     text = TEXT[locale]
-    window = f"{_local(digest.window.start, zone)} – {_local(digest.window.end, zone)} ({zone.key})"
+    start, end = local_minute(digest.window.start, zone), local_minute(digest.window.end, zone)
+    window = f"{start} – {end} ({zone.key})"
     return [f"## {text['title']} {period}", "", f"{text['window']}: {window}", ""]
 
 

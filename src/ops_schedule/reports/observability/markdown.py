@@ -24,7 +24,6 @@ from ops_schedule.reports.observability.proposals import MIN_SAMPLE
 from ops_schedule.reports.observability.text import (
     LABELS,
     fmt_int,
-    fmt_local,
     fmt_ms,
     fmt_ms_number,
     fmt_percent,
@@ -35,6 +34,7 @@ from ops_schedule.reports.observability.text import (
 from ops_schedule.reports.observability.trend_markdown import trend_markdown
 from ops_schedule.reports.observability.wording import alert_reasons, proposal_sentences
 from ops_schedule.reports.trend.model import Trend
+from ops_schedule.timefmt import local_minute
 
 MAX_MCP_ROWS = 60  # beyond this the table is cut; the JSON archive keeps every row
 EXAMPLE_CHARS = 80  # an example message longer than this is shortened in the table
@@ -169,7 +169,7 @@ def _circuits(data: ReportData, locale: Locale, zone: ZoneInfo) -> str:
         (
             code_span(row.name),
             f"**{t[row.circuit]}**",
-            fmt_local(row.circuit_since, zone) if row.circuit_since else t["na"],
+            local_minute(row.circuit_since, zone) if row.circuit_since else t["na"],
         )
         for row in c.not_closed
     ]
@@ -199,7 +199,7 @@ def report_markdown(
     t = LABELS[locale]
     th = data.thresholds
     reasons = alert_reasons(data, locale)
-    window = f"{fmt_local(data.start, zone)} – {fmt_local(data.end, zone)} ({zone.key})"
+    window = f"{local_minute(data.start, zone)} – {local_minute(data.end, zone)} ({zone.key})"
     bucket_name = t["bucket.hour"] if data.bucket < timedelta(days=1) else t["bucket.day"]
     charts = [
         bar_chart(

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from ops_schedule.config import Locale
 
@@ -362,7 +360,3 @@ def fmt_points(value: float | None, na: str) -> str:
 
 def fmt_signed_ms(value: float | None, na: str) -> str:
     return na if value is None else f"{value:+,.0f} ms"
-
-
-def fmt_local(instant: datetime, zone: ZoneInfo) -> str:
-    return instant.astimezone(zone).strftime("%Y-%m-%d %H:%M")

@@ -16,10 +16,10 @@ from ops_schedule.reports.observability.text import (
     LABELS,
     PROPOSALS,
     fmt_int,
-    fmt_local,
     fmt_ms,
     fmt_percent,
 )
+from ops_schedule.timefmt import local_minute
 
 _PERCENT_FACTS = ("rate", "previousRate", "share")
 _MS_FACTS = ("p95Ms", "previousP95Ms", "thresholdMs")
@@ -29,7 +29,7 @@ def _format_fact(key: str, value: float | str, locale: Locale, zone: ZoneInfo) -
     na = LABELS[locale]["na"]
     if isinstance(value, str):
         if key == "since" and value:
-            return fmt_local(datetime.fromisoformat(value), zone)
+            return local_minute(datetime.fromisoformat(value), zone)
         return code_span(value) or na
     if key in _PERCENT_FACTS:
         return fmt_percent(value, na)

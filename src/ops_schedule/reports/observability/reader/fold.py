@@ -8,7 +8,9 @@ when a line leaves the previous line's bucket, and the counters live in prealloc
 and locals.
 
 Malformed lines (blank, not JSON, not UTF-8, not an object, missing or invalid ``timestamp`` or
-``status``, or cut off) are skipped and counted:
+``status``, or cut off) are skipped and counted; an instant that does not exist in UTC (within
+hours of year 1 or 9999) is no timestamp. Any value in any other field is read or ignored, never
+fatal (docs/performance.md#what-is-counted):
 
 * a line whose timestamp can be read counts for the window that timestamp falls in (and for no
   window when it falls outside all of them);
@@ -48,6 +50,9 @@ _BEFORE: Final = datetime.min.replace(tzinfo=UTC)
 _AFTER: Final = datetime.max.replace(tzinfo=UTC)
 _NEVER: Final = _AFTER  # an empty range: the first line always searches
 _CIRCUIT_STATES: Final[frozenset[str]] = frozenset(("open", "half-open", "closed"))
+# A longer durationMs is no call's: the call counts, the duration does not (docs/performance.md).
+# The bound keeps every sum and mean of durations finite, whatever a line claims.
+LONGEST_MS: Final = 7 * 24 * 3600 * 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +192,12 @@ class Folder:
             summary.circuit = self._circuit[window]
             for name, calls in self._calls[window].items():
                 mcp = McpStats(calls=sum(calls.values()), failures=self._mcp_fails[window][name])
-                timed = {duration: n for duration, n in calls.items() if duration is not None}
+                # Too long to be a call's: dropped here, once per distinct value, not per line.
+                timed = {
+                    duration: n
+                    for duration, n in calls.items()
+                    if duration is not None and duration <= LONGEST_MS
+                }
                 mcp.durations = Counter(timed)
                 summary.mcp[name] = mcp
             for name, opened in self._opened[window].items():
@@ -222,7 +232,11 @@ class Folder:
                 if at.tzinfo is None:
                     untimed += 1
                     continue
-                at = at.astimezone(utc)
+                try:
+                    at = at.astimezone(utc)
+                except OverflowError:  # within hours of year 1 or 9999: no instant in UTC
+                    untimed += 1
+                    continue
             if untimed:
                 self._place_untimed(window if stamped else None, untimed)
                 untimed = 0
@@ -316,7 +330,10 @@ class Folder:
 
     def _transition(self, metadata: dict[str, object], at: datetime, window: int) -> None:
         state, name = metadata.get("circuit"), metadata.get("mcp")
-        if name.__class__ is not str or not name or state not in _CIRCUIT_STATES:
+        # Both may be any JSON value; only a string can be looked up in a set.
+        if name.__class__ is not str or not name or state.__class__ is not str:
+            return
+        if state not in _CIRCUIT_STATES:
             return
         transition = CircuitTransition(at, cast("CircuitState", state))
         for index, end in enumerate(self._ends):
@@ -344,5 +361,10 @@ class Folder:
                 at = datetime.fromisoformat(stamp)
             except ValueError:
                 continue
-            if at.tzinfo is not None:
-                self._transition(metadata, at.astimezone(UTC), OUTSIDE)
+            if at.tzinfo is None:
+                continue
+            try:
+                at = at.astimezone(UTC)
+            except OverflowError:  # no instant in UTC: not a timestamp
+                continue
+            self._transition(metadata, at, OUTSIDE)

@@ -41,7 +41,12 @@ def stamp_of(line: bytes) -> datetime | None:
         at = datetime.fromisoformat(stamp)
     except ValueError:
         return None
-    return None if at.tzinfo is None else at.astimezone(UTC)
+    if at.tzinfo is None:
+        return None
+    try:
+        return at.astimezone(UTC)
+    except OverflowError:  # within hours of year 1 or 9999: no instant in UTC
+        return None
 
 
 def probe(fd: int, offset: int, limit: int) -> tuple[int, datetime, datetime] | None:
