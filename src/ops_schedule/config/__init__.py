@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Mapping
 from datetime import time, timedelta
 from pathlib import Path
@@ -35,6 +36,7 @@ from ops_schedule.config.problems import (
     file_order,
     format_error,
     keep_duplicates,
+    nesting_depth,
     show,
 )
 from ops_schedule.config.values import (
@@ -68,10 +70,12 @@ from ops_schedule.configfile import (
     config_path,
 )
 from ops_schedule.errors import ConfigError, ConfigFileMissingError
+from ops_schedule.fsutil import read_capped
 from ops_schedule.store.url import URL_HELP, StoreUrl, parse_store_url, without_password
 
 # Re-exported: the names live in ops_schedule.configfile, importable without pydantic.
 __all__ = [
+    "CONFIG_FILE_LIMIT",
     "DEFAULT_CONFIG_PATH",
     "DEFAULT_STATE_DIR",
     "ENV_CONFIG",
@@ -101,6 +105,9 @@ __all__ = [
     "load_config",
     "parse_config",
 ]
+
+CONFIG_FILE_LIMIT = 1 << 20  # bytes; a config is a few KiB (docs/configuration.md)
+CONFIG_MAX_DEPTH = 32  # nesting; a config needs 4 levels (docs/configuration.md)
 
 Locale = Literal["ja", "en"]
 
@@ -568,19 +575,15 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
     )
     path = config_path(path, environ)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        # Only a regular file, and only so much of it: a FIFO or /dev/zero must not hang us.
+        text = read_capped(path, CONFIG_FILE_LIMIT).decode("utf-8-sig")
     except FileNotFoundError:
         if named_by is not None:
             raise ConfigFileMissingError(str(path), named_by) from None
         return parse_config({}, environ, str(path))
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([f"cannot read the file: {exc}"], str(path)) from None
-    try:
-        raw = json.loads(text, object_pairs_hook=keep_duplicates)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(
-            [f"line {exc.lineno}, column {exc.colno}: invalid JSON: {exc.msg}"], str(path)
-        ) from None
+    raw = _decode(text, str(path))
     duplicates = duplicate_keys(raw)
     try:
         config = parse_config(raw, environ, str(path))
@@ -589,6 +592,30 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
     if duplicates:
         raise ConfigError(duplicates, str(path))
     return config
+
+
+def _decode(text: str, source: str) -> object:
+    """The JSON document of a config file; every way JSON can fail is a ``ConfigError``."""
+    try:
+        raw = json.loads(text, object_pairs_hook=keep_duplicates)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            [f"line {exc.lineno}, column {exc.colno}: invalid JSON: {exc.msg}"], source
+        ) from None
+    except RecursionError:
+        raise ConfigError([_too_deep()], source) from None
+    except ValueError:  # the only other failure: an integer literal past Python's digit limit
+        digits = sys.get_int_max_str_digits()
+        raise ConfigError(
+            [f"invalid JSON: a number has more than {digits} digits"], source
+        ) from None
+    if nesting_depth(raw) > CONFIG_MAX_DEPTH:
+        raise ConfigError([_too_deep()], source)
+    return raw
+
+
+def _too_deep() -> str:
+    return f"invalid JSON: nested more than {CONFIG_MAX_DEPTH} levels deep"
 
 
 def config_exists(path: Path | None = None, environ: Mapping[str, str] | None = None) -> bool:

@@ -44,7 +44,31 @@ _MAX_SHOWN = 60
 def show(value: object) -> str:
     """A value as the operator wrote it (JSON), shortened when long."""
     text = json.dumps(value, ensure_ascii=False, default=str)
+    if not text.isprintable() or _has_surrogate(text):  # a NUL or a lone surrogate: escaped
+        text = json.dumps(value, default=str)
     return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…"
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def nesting_depth(value: object) -> int:
+    """How many lists and objects nest in a decoded JSON value (``[[]]``: 2; a scalar: 0),
+    counted without recursion, so that a hostile document cannot exhaust the stack."""
+    deepest = 0
+    pending: list[tuple[object, int]] = [(value, 0)]  # (value, containers around it)
+    while pending:
+        item, around = pending.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, around + 1)
+            children = item.values() if isinstance(item, dict) else item
+            pending.extend((child, around + 1) for child in children)
+    return deepest
 
 
 def json_path(loc: tuple[int | str, ...]) -> str:
@@ -86,7 +110,7 @@ def _unquote_hint(value: object) -> str:
         return ""
     try:
         decoded = json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):
         return ""
     if isinstance(decoded, bool | int | float):
         return f" (write {value} without quotes)"

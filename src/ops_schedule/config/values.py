@@ -32,6 +32,7 @@ _DURATION = re.compile(
 )
 DURATION_HELP = "a duration such as 90m, 6h, 2d or 1h30m"
 _ZONE_HELP = "an IANA time zone name such as Asia/Tokyo or UTC"
+_ZONE_MAX = 64  # the longest IANA name is 32 characters
 REPO = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 URL = re.compile(r"https?://[^\s/?#]+(/\S*)?")
 
@@ -102,6 +103,15 @@ def _check_path(value: object) -> Path:
         return value
     if not isinstance(value, str) or not value.strip():
         raise ValueError("is not a path (a non-empty string)")
+    # Neither can name a file: the system refuses a NUL, and a lone surrogate is not text.
+    if "\x00" in value:
+        raise ValueError("is not a path (it contains a NUL character)")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(
+            "is not a path (it contains a lone surrogate, which is not text)"
+        ) from None
     return Path(value)
 
 
@@ -144,9 +154,11 @@ Placeholder = Annotated[StrictStr, AfterValidator(_check_placeholder)]
 def _check_zone(value: object) -> str:
     if not isinstance(value, str):
         raise ValueError(f"is not {_ZONE_HELP}")  # noqa: TRY004 - pydantic wants ValueError
+    if len(value) > _ZONE_MAX:  # no zone is that long; the system may refuse the file name
+        raise ValueError(f"is not {_ZONE_HELP} (at most {_ZONE_MAX} characters)")
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name the system refuses
         pass
     else:
         return value
