@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Mapping
 from datetime import time, timedelta
 from pathlib import Path
@@ -36,7 +35,6 @@ from ops_schedule.config.problems import (
     file_order,
     format_error,
     keep_duplicates,
-    nesting_depth,
     show,
 )
 from ops_schedule.config.values import (
@@ -71,6 +69,7 @@ from ops_schedule.configfile import (
 )
 from ops_schedule.errors import ConfigError, ConfigFileMissingError
 from ops_schedule.fsutil import read_capped
+from ops_schedule.jsonfile import JsonLimitError, load_json
 from ops_schedule.store.url import URL_HELP, StoreUrl, parse_store_url, without_password
 
 # Re-exported: the names live in ops_schedule.configfile, importable without pydantic.
@@ -597,25 +596,13 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
 def _decode(text: str, source: str) -> object:
     """The JSON document of a config file; every way JSON can fail is a ``ConfigError``."""
     try:
-        raw = json.loads(text, object_pairs_hook=keep_duplicates)
+        return load_json(text, max_depth=CONFIG_MAX_DEPTH, object_pairs_hook=keep_duplicates)
     except json.JSONDecodeError as exc:
         raise ConfigError(
             [f"line {exc.lineno}, column {exc.colno}: invalid JSON: {exc.msg}"], source
         ) from None
-    except RecursionError:
-        raise ConfigError([_too_deep()], source) from None
-    except ValueError:  # the only other failure: an integer literal past Python's digit limit
-        digits = sys.get_int_max_str_digits()
-        raise ConfigError(
-            [f"invalid JSON: a number has more than {digits} digits"], source
-        ) from None
-    if nesting_depth(raw) > CONFIG_MAX_DEPTH:
-        raise ConfigError([_too_deep()], source)
-    return raw
-
-
-def _too_deep() -> str:
-    return f"invalid JSON: nested more than {CONFIG_MAX_DEPTH} levels deep"
+    except JsonLimitError as exc:
+        raise ConfigError([f"invalid JSON: {exc}"], source) from None
 
 
 def config_exists(path: Path | None = None, environ: Mapping[str, str] | None = None) -> bool:

@@ -57,20 +57,6 @@ def _has_surrogate(text: str) -> bool:
     return False
 
 
-def nesting_depth(value: object) -> int:
-    """How many lists and objects nest in a decoded JSON value (``[[]]``: 2; a scalar: 0),
-    counted without recursion, so that a hostile document cannot exhaust the stack."""
-    deepest = 0
-    pending: list[tuple[object, int]] = [(value, 0)]  # (value, containers around it)
-    while pending:
-        item, around = pending.pop()
-        if isinstance(item, dict | list):
-            deepest = max(deepest, around + 1)
-            children = item.values() if isinstance(item, dict) else item
-            pending.extend((child, around + 1) for child in children)
-    return deepest
-
-
 def json_path(loc: tuple[int | str, ...]) -> str:
     path = ""
     for part in loc:

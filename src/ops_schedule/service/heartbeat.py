@@ -14,16 +14,22 @@ import json
 import math
 import os
 import socket
+import sys
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
-from ops_schedule.fsutil import atomic_write_text
+from ops_schedule.fsutil import atomic_write_text, read_capped
+from ops_schedule.jsonfile import load_json
 from ops_schedule.processes import may_be_alive
-from ops_schedule.timefmt import utc_iso
+from ops_schedule.timefmt import read_utc, utc_iso
 
 HEARTBEAT_FILE_NAME = "heartbeat.json"
+HEARTBEAT_FILE_LIMIT = 64 << 10  # bytes; a heartbeat is a few hundred (docs/operations.md)
+HEARTBEAT_MAX_DEPTH = 4  # the heartbeat is one flat object
+MAX_INTERVAL = 86_400.0  # seconds; `loop --interval` allows at most 3,600
+PID_MAX = (1 << 31) - 1  # the largest pid_t
 HEALTH_INTERVALS = 3
 DEFAULT_BUSY_LIMIT = timedelta(hours=1)
 FUTURE_SLACK = timedelta(seconds=5)  # how far ahead of the reader's clock a stamp may be
@@ -77,31 +83,57 @@ class Heartbeat:
 
     @classmethod
     def from_json(cls, data: object) -> Heartbeat:
-        """Parse what :meth:`to_json` wrote; ``ValueError`` when it is not that."""
+        """Parse what :meth:`to_json` wrote; ``ValueError`` naming the field when it is not that.
+
+        Every field is checked for what a loop writes, so that nothing in the file can make
+        ``health`` fail in another way (docs/operations.md#health-check).
+        """
         if not isinstance(data, dict):
             raise ValueError("not a JSON object")  # noqa: TRY004 (a format error, not a type error)
-        try:
-            return cls(
-                interval=float(data["interval"]),
-                pid=int(data["pid"]),
-                version=str(data["version"]),
-                host=str(data.get("host", "")),
-                last_tick_at=_when(data.get("lastTickAt")),
-                tick_started_at=_when(data.get("tickStartedAt")),
-                stopped_at=_when(data.get("stoppedAt")),
-                last_error=data.get("lastError"),
-                ticks=int(data.get("ticks", 0)),
+        interval = data.get("interval")
+        if not _is_number(interval) or not 0 < interval <= MAX_INTERVAL:
+            raise ValueError(
+                f"interval is not a number of seconds above 0, at most {MAX_INTERVAL:g}"
             )
-        except (KeyError, TypeError) as exc:
-            raise ValueError(f"missing or malformed field {exc}") from None
+        return cls(
+            interval=float(interval),
+            pid=_count("pid", data.get("pid"), low=1, high=PID_MAX),
+            version=_text("version", data.get("version")),
+            host=_text("host", data.get("host", "")),
+            last_tick_at=_when("lastTickAt", data.get("lastTickAt")),
+            tick_started_at=_when("tickStartedAt", data.get("tickStartedAt")),
+            stopped_at=_when("stoppedAt", data.get("stoppedAt")),
+            last_error=_optional_text("lastError", data.get("lastError")),
+            ticks=_count("ticks", data.get("ticks", 0), low=0, high=sys.maxsize),
+        )
 
 
-def _when(value: object) -> datetime | None:
+def _is_number(value: object) -> TypeGuard[int | float]:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _count(name: str, value: object, *, low: int, high: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise ValueError(f"{name} is not a whole number from {low} to {high}")
+    return value
+
+
+def _text(name: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{name} is not a string")  # noqa: TRY004 (a format error)
+    return value
+
+
+def _optional_text(name: str, value: object) -> str | None:
+    return None if value is None else _text(name, value)
+
+
+def _when(name: str, value: object) -> datetime | None:
     if value is None:
         return None
-    moment = datetime.fromisoformat(str(value))
-    if moment.tzinfo is None:
-        raise ValueError(f"time {value!r} has no UTC offset")
+    moment = read_utc(value)
+    if moment is None:
+        raise ValueError(f"{name} is not an ISO-8601 time with an offset, in years 2 to 9998")
     return moment
 
 
@@ -117,14 +149,14 @@ def read_heartbeat(state_dir: Path) -> Heartbeat | None:
     """The heartbeat, or None when there is none; ``ValueError`` when it is unreadable."""
     path = heartbeat_path(state_dir)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = read_capped(path, HEARTBEAT_FILE_LIMIT)
     except FileNotFoundError:
         return None
-    except OSError as exc:
+    except OSError as exc:  # a FIFO, a device or a directory is refused unread
         raise ValueError(f"cannot read it: {exc.strerror}") from None
     try:
-        return Heartbeat.from_json(json.loads(text))
-    except ValueError as exc:
+        return Heartbeat.from_json(load_json(data.decode("utf-8"), max_depth=HEARTBEAT_MAX_DEPTH))
+    except ValueError as exc:  # not UTF-8, not JSON, too deep, or not what a loop writes
         raise ValueError(f"not a heartbeat file: {exc}") from None
 
 

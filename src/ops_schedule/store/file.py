@@ -30,7 +30,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ops_schedule.errors import StateError, StoreUnavailableError
-from ops_schedule.fsutil import atomic_write_text, remove_stale_temp_files, temp_pattern
+from ops_schedule.fsutil import (
+    FileTooLargeError,
+    atomic_write_text,
+    read_capped,
+    remove_stale_temp_files,
+    temp_pattern,
+)
 from ops_schedule.processes import may_be_alive
 from ops_schedule.store.base import Busy, Claim, Holder, StoreView
 from ops_schedule.store.records import JobRecord, Running, State, parse_state
@@ -41,6 +47,7 @@ STATE_FILE = "schedule-state.json"
 # A claim held although the process in the marker is gone may be a new holder that has not yet
 # replaced the marker of a killed one: look again after this long (seconds) before saying so.
 RECHECK_GONE_HOLDER = 0.2
+STATE_FILE_LIMIT = 16 << 20  # bytes; a state file is a few KiB (docs/design.md#state)
 
 # The lock descriptors this process holds open; a forked child closes its copies at once.
 _HELD: set[int] = set()
@@ -203,17 +210,19 @@ class JsonStateStore:
 
     def _read(self, now: datetime, *, move_corrupt: bool) -> State | None:
         try:
-            text = self.path.read_text(encoding="utf-8")
+            text = read_capped(self.path, STATE_FILE_LIMIT).decode("utf-8")
         except FileNotFoundError:
             return State()
         except UnicodeDecodeError as exc:
             problem = f"not UTF-8 ({exc.reason})"
-        except OSError as exc:
+        except FileTooLargeError as exc:  # no state this program writes is that large
+            problem = str(exc)
+        except OSError as exc:  # a FIFO or a directory is no state file: left where it is
             raise StateError(f"cannot read {self.path}: {exc.strerror}") from None
         else:
             try:
                 return parse_state(text, str(self.path))
-            except ValueError as exc:  # json.JSONDecodeError is a ValueError
+            except ValueError as exc:  # JSONDecodeError and JsonLimitError are ValueErrors
                 problem = str(exc)
         if not move_corrupt:
             return None

@@ -6,17 +6,20 @@ same JSON object per job (docs/design.md, "Stores"), so both stores read and wri
 
 from __future__ import annotations
 
-import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from ops_schedule.errors import StateError
+from ops_schedule.jsonfile import load_json
 from ops_schedule.scheduling.rules import recent_done_periods
-from ops_schedule.timefmt import utc_iso
+from ops_schedule.timefmt import read_utc, utc_iso
 
 STATE_VERSION = 1
+STATE_MAX_DEPTH = 64  # nesting of lists and objects; the state needs 5
+PID_MAX = (1 << 31) - 1  # the largest pid_t: a larger "pid" names no process
 
 RunStatus = Literal["ok", "fail", "skipped"]
 
@@ -26,13 +29,8 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _parse_time(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    # The seed wrote naive times in UTC. An instant at the calendar's ends is no run's.
+    return read_utc(value, naive_is_utc=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +58,8 @@ class Running:
         if started is None or not isinstance(raw.get("period"), str):
             return None
         pid = _non_negative_int(raw.get("pid"))  # a hand-edited pid must not stop every load
+        if pid > PID_MAX:  # no process has it; the system would refuse to look it up
+            pid = 0
         return cls(raw["period"], started, pid, str(raw.get("host") or ""))
 
 
@@ -135,7 +135,7 @@ class JobRecord:
             last_summary=_str_or_none(raw.get("lastSummary")),
             last_comment_url=_str_or_none(raw.get("lastCommentUrl")),
             last_archive=_str_or_none(raw.get("lastArchive")),
-            last_duration_seconds=float(duration) if isinstance(duration, int | float) else None,
+            last_duration_seconds=_finite_or_none(duration),
             running=Running.from_json(raw.get("running")),
             extra={k: v for k, v in raw.items() if k not in _KNOWN},
         )
@@ -195,6 +195,16 @@ def _non_negative_int(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
 
 
+def _finite_or_none(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an integer past a double's range
+        return None
+    return number if math.isfinite(number) else None
+
+
 def _str_or_none(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
@@ -221,7 +231,7 @@ class State:
 def parse_state(text: str, source: str) -> State:
     """Decode the state file. Raises ``ValueError`` when it is not a state document at all,
     ``StateError`` when it is one from an incompatible version."""
-    raw = json.loads(text)
+    raw = load_json(text, max_depth=STATE_MAX_DEPTH)
     if not isinstance(raw, dict):
         raise ValueError("the top level is not a JSON object")  # noqa: TRY004 - means corrupt
     version = raw.get("version", STATE_VERSION)  # the seed's files carry no version
