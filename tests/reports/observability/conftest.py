@@ -8,7 +8,8 @@ import pytest
 @pytest.fixture
 def small_pieces(monkeypatch):
     """Seek, cut and fork on tiny logs: every boundary the fast path has, on a few KB."""
-    from ops_schedule.reports.observability.reader import collect, lines, seek, tasks
+    from ops_schedule import lines
+    from ops_schedule.reports.observability.reader import collect, seek, tasks
 
     monkeypatch.setattr(tasks, "SCAN_BUFFER", 1024)
     monkeypatch.setattr(seek, "GRANULE", 512)

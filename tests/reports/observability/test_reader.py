@@ -479,7 +479,7 @@ def test_rotated_segments_older_than_the_look_back_are_not_even_opened(tmp_path)
 
 @pytest.mark.parametrize("name", ["events.jsonl", "events.jsonl.1.gz"])
 def test_an_overlong_line_across_many_reads_counts_once(tmp_path, monkeypatch, name):
-    from ops_schedule.reports.observability.reader import lines
+    from ops_schedule import lines
 
     monkeypatch.setattr(lines, "BLOCK", 128)
     monkeypatch.setattr(lines, "MAX_LINE", 512)

@@ -15,11 +15,13 @@ and ``affectedComponents`` (lists of strings, default empty), ``summary`` (strin
 records it.
 
 The file is read line by line: memory grows with the number of distinct incidents, not with
-the number of lines.
+the number of lines. A line longer than 1 MiB is skipped and counted without being held whole,
+and a timestamp outside the years 2 to 9998 (in UTC) is malformed (docs/digest.md).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +31,9 @@ from typing import Any, Literal, get_args
 import orjson
 
 from ops_schedule.errors import JobError
+from ops_schedule.fsutil import describe_size, open_regular
+from ops_schedule.lines import MAX_LINE, OVERLONG, iter_line_lists
+from ops_schedule.timefmt import read_utc
 
 __all__ = [
     "Incident",
@@ -113,7 +118,10 @@ def _timestamp(record: Mapping[str, Any], name: str, *, required: bool) -> datet
         raise _BadRecordError(f"{name} is not an ISO-8601 timestamp") from None
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise _BadRecordError(f"{name} has no time zone (Z or an offset)")
-    return parsed
+    instant = read_utc(value)
+    if instant is None:  # no incident happened near the calendar's ends; arithmetic would fail
+        raise _BadRecordError(f"{name} is not between the years 2 and 9998 (in UTC)")
+    return instant
 
 
 def _choice(record: Mapping[str, Any], name: str, allowed: tuple[str, ...]) -> str:
@@ -170,6 +178,8 @@ def parse_incident(record: object) -> Incident:
 
 
 def _parse_line(line: bytes) -> Incident:
+    if line is OVERLONG:
+        raise _BadRecordError(f"longer than {describe_size(MAX_LINE)}")
     if not line.strip():
         raise _BadRecordError("blank line")
     try:
@@ -204,15 +214,17 @@ def parse_lines(lines: Iterable[bytes]) -> IncidentLoad:
 
 
 def _read_binary_lines(path: Path) -> Iterator[bytes]:
-    with path.open("rb") as handle:
-        yield from handle
+    # A regular file only (a FIFO would block), and never a whole line past MAX_LINE in memory.
+    with os.fdopen(open_regular(path), "rb") as handle:
+        for lines in iter_line_lists(handle):
+            yield from lines
 
 
 def read_incidents(path: Path) -> IncidentLoad:
     """Read the incident state file at ``path``.
 
     Raises :class:`IncidentDataNotFoundError` when there is no such file, and :class:`JobError`
-    when it exists but cannot be read (a directory, no permission).
+    when it exists but cannot be read (a directory, a FIFO, a device, no permission).
     """
     if not path.exists():
         raise IncidentDataNotFoundError(path)

@@ -18,8 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Final, Literal
 
+from ops_schedule.lines import BLOCK, iter_line_lists
 from ops_schedule.reports.observability.reader.fold import OUTSIDE, Boundary, Folder
-from ops_schedule.reports.observability.reader.lines import BLOCK, iter_line_lists
 from ops_schedule.reports.observability.reader.seek import MARGIN, PROBE, SAMPLE, stamp_of
 
 CIRCUIT: Final = b'"circuit"'

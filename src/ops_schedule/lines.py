@@ -1,4 +1,5 @@
-"""Cutting a byte stream into lines with bounded memory."""
+"""Cutting a byte stream into lines with bounded memory: the event log and the incident state
+are read with it, so no line, however long, is ever held whole."""
 
 from __future__ import annotations
 
