@@ -286,11 +286,12 @@ def test_a_log_entirely_outside_the_windows_gives_empty_statistics(tmp_path, sma
 def test_the_fast_path_really_seeks_and_splits_the_work(tmp_path, small_pieces):
     from ops_schedule.reports.observability.reader.collect import plan_tasks
     from ops_schedule.reports.observability.reader.fold import Plan
-    from ops_schedule.reports.observability.reader.segments import find_segments
+    from ops_schedule.reports.observability.reader.segments import open_segments
 
     log = write_random_log(tmp_path, 7, compress_oldest=False)
     live = log.stat().st_size
-    tasks = plan_tasks(Plan.build(WINDOWS, HOUR), find_segments(log), workers=2)
+    with open_segments(log) as segments:
+        tasks = plan_tasks(Plan.build(WINDOWS, HOUR), segments, workers=2)
     folded = sum(t.size for t in tasks if t.mode == "fold")
     total = sum(p.stat().st_size for p in tmp_path.iterdir())
     assert {t.mode for t in tasks} == {"fold", "circuits"}
@@ -466,7 +467,7 @@ def test_a_worker_that_finishes_early_is_not_taken_for_dead(tmp_path, small_piec
     assert collect(log) == reference_stats(log, WINDOWS, bucket=HOUR)
 
 
-def test_rotated_segments_older_than_the_look_back_are_not_even_opened(tmp_path):
+def test_rotated_segments_older_than_the_look_back_are_not_even_read(tmp_path):
     (tmp_path / "events.jsonl.3.gz").write_bytes(b"not gzip at all")  # would add a note if read
     write_lines(tmp_path / "events.jsonl.2.gz", [event(T0 - 30 * DAY + i * HOUR) for i in range(5)])
     write_lines(tmp_path / "events.jsonl.1", [circuit(T0 - 3 * DAY, "open", "slack")])

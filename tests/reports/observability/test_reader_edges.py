@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -85,14 +86,15 @@ def test_lines_out_of_order_within_the_margin_are_counted_in_a_compressed_segmen
 def test_a_log_renamed_by_rotation_while_it_is_read_is_still_read_whole(tmp_path, monkeypatch):
     live = tmp_path / "events.jsonl"
     write_lines(live, [event(T0 + HOUR + timedelta(seconds=i)) for i in range(50)])
-    listed = collect.find_segments
+    listed = collect.open_segments
 
+    @contextlib.contextmanager
     def rotate_after_listing(path):
-        segments = listed(path)
-        live.rename(tmp_path / "events.jsonl.1")  # logrotate runs right now
-        write_lines(live, [event(T0 + 3 * HOUR)])  # and the proxy starts a new file
-        return segments
+        with listed(path) as segments:
+            live.rename(tmp_path / "events.jsonl.1")  # logrotate runs right now
+            write_lines(live, [event(T0 + 3 * HOUR)])  # and the proxy starts a new file
+            yield segments
 
-    monkeypatch.setattr(collect, "find_segments", rotate_after_listing)
+    monkeypatch.setattr(collect, "open_segments", rotate_after_listing)
     _, current = read(live)
     assert current.events == 50  # what was listed, found again under its new name

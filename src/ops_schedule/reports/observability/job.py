@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from ops_schedule.config import JobConfig
 from ops_schedule.errors import JobError
+from ops_schedule.fsutil import NotRegularFileError
 from ops_schedule.reports.base import JobContext, Report, Skipped
 from ops_schedule.reports.observability.analysis import build_report_data
 from ops_schedule.reports.observability.contract import SCHEMA_VERSION, report_json
@@ -87,6 +88,8 @@ class ObservabilityReportJob:
                 redact=ctx.redactor.redact,
                 quiet=ctx.quiet,
             )
+        except NotRegularFileError as exc:  # the whole story: the path names no log file
+            raise JobError(f"cannot read the event log {config.sources.events}: {exc}") from None
         except OSError as exc:
             raise JobError(f"cannot read the event log {config.sources.events}: {exc}") from exc
         data = redact_texts(

@@ -31,12 +31,11 @@ from ops_schedule.reports.observability.reader.seek import (
     start_offset,
     stop_offset,
 )
-from ops_schedule.reports.observability.reader.segments import Segment, find_segments
+from ops_schedule.reports.observability.reader.segments import Segment, open_segments
 from ops_schedule.reports.observability.reader.tasks import (
     Task,
     collector_paused,
     first_stamp,
-    open_segment,
     run_task,
 )
 from ops_schedule.reports.observability.reader.workers import run_parallel
@@ -63,18 +62,20 @@ def collect_stats(
 
     Returns one :class:`WindowStats` per window, in the order given; chart buckets of width
     ``bucket`` start at each window's start. Failure examples are passed through ``redact``.
-    A missing log gives empty statistics with a note, never an error. With ``quiet=False`` a
-    progress bar is drawn on stderr when stderr and stdout are terminals.
+    A missing log gives empty statistics with a note, never an error; something other than a
+    regular file at ``path`` raises :class:`~ops_schedule.fsutil.NotRegularFileError` (an
+    ``OSError``). With ``quiet=False`` a progress bar is drawn on stderr when stderr and stdout
+    are terminals.
     """
     plan = Plan.build(windows, bucket)
-    segments = find_segments(path)
-    if not segments:
-        stats = plan.empty_stats()
-        for summary in stats:
-            summary.notes.append(f"event log not found at {path}")
-        return stats
-    tasks = plan_tasks(plan, segments, workers=worker_count())
-    folder, boundaries = run_tasks(plan, tasks, progress=_progress(tasks, quiet, path.name))
+    with open_segments(path) as segments:
+        if not segments:
+            stats = plan.empty_stats()
+            for summary in stats:
+                summary.notes.append(f"event log not found at {path}")
+            return stats
+        tasks = plan_tasks(plan, segments, workers=worker_count())
+        folder, boundaries = run_tasks(plan, tasks, progress=_progress(tasks, quiet, path.name))
     folder.settle(boundaries)
     stats = folder.stats()
     if redact is not None:
@@ -102,25 +103,19 @@ def plan_tasks(plan: Plan, segments: Sequence[Segment], *, workers: int) -> list
     tasks: list[Task] = []
     for index, segment in enumerate(segments):
         if _wholly_older(segments[index + 1 :], lookback):
-            continue  # not even opened: rotated files older than the look-back cost nothing
+            continue  # not read at all: rotated files older than the look-back cost nothing
+        where = (segment.path, segment.inode, segment.fd)
         if segment.compressed:
-            tasks.append(Task(segment.path, segment.inode, "stream", 0, segment.size, lookback))
+            tasks.append(Task(*where, "stream", 0, segment.size, lookback))
             continue
-        try:
-            fd = open_segment(segment.path, segment.inode)
-        except FileNotFoundError:
-            continue
-        try:
-            size = segment.size
-            begin = start_offset(fd, size, lookback)
-            first = max(begin, start_offset(fd, size, earliest - MARGIN))
-            end = max(first, stop_offset(fd, size, latest + MARGIN))
-            for start, stop in _pieces(fd, begin, first, workers, size):
-                tasks.append(Task(segment.path, segment.inode, "circuits", start, stop))
-            for start, stop in _pieces(fd, first, end, workers, size):
-                tasks.append(Task(segment.path, segment.inode, "fold", start, stop))
-        finally:
-            os.close(fd)
+        fd, size = segment.fd, segment.size
+        begin = start_offset(fd, size, lookback)
+        first = max(begin, start_offset(fd, size, earliest - MARGIN))
+        end = max(first, stop_offset(fd, size, latest + MARGIN))
+        for start, stop in _pieces(fd, begin, first, workers, size):
+            tasks.append(Task(*where, "circuits", start, stop))
+        for start, stop in _pieces(fd, first, end, workers, size):
+            tasks.append(Task(*where, "fold", start, stop))
     return tasks
 
 
@@ -132,7 +127,7 @@ def _wholly_older(newer: Sequence[Segment], lookback: datetime) -> bool:
     """
     if not newer:
         return False
-    start = first_stamp(newer[0].path, newer[0].inode, newer[0].compressed)
+    start = first_stamp(newer[0].fd, newer[0].compressed)
     return start is not None and start < lookback
 
 

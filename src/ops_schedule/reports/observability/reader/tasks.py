@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import gzip
 import os
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +18,7 @@ from typing import Final, Literal
 
 from ops_schedule.lines import BLOCK, iter_line_lists
 from ops_schedule.reports.observability.reader.fold import OUTSIDE, Boundary, Folder
+from ops_schedule.reports.observability.reader.gunzip import Gunzip
 from ops_schedule.reports.observability.reader.seek import MARGIN, PROBE, SAMPLE, stamp_of
 
 CIRCUIT: Final = b'"circuit"'
@@ -32,6 +31,7 @@ Mode = Literal["fold", "circuits", "stream"]
 class Task:
     path: Path
     inode: tuple[int, int]  # (device, inode): finds the file again if it was rotated meanwhile
+    fd: int  # the segment's descriptor from the listing; forked workers inherit it
     mode: Mode  # fold a range, take only circuit transitions of a range, or stream a .gz file
     start: int = 0
     stop: int = 0
@@ -52,6 +52,22 @@ class _PositionalReader:
         data = os.pread(self.fd, size if size >= 0 else BLOCK, self.position)
         self.position += len(data)
         return data
+
+
+def task_descriptor(task: Task) -> int:
+    """A descriptor of the task's segment, for the caller to close.
+
+    A duplicate of the one opened when the segments were listed (a forked worker inherits it),
+    so a segment renamed or deleted since is still read. Where a worker does not inherit
+    descriptors (``spawn``), the file is found again by its inode.
+    """
+    try:
+        status = os.fstat(task.fd)
+    except OSError:
+        status = None
+    if status is not None and (status.st_dev, status.st_ino) == task.inode:
+        return os.dup(task.fd)
+    return open_segment(task.path, task.inode)
 
 
 def open_segment(path: Path, inode: tuple[int, int]) -> int:
@@ -75,40 +91,36 @@ def open_segment(path: Path, inode: tuple[int, int]) -> int:
 def run_task(folder: Folder, index: int, task: Task) -> Boundary:
     """Read task number ``index`` into ``folder``."""
     folder.begin(index)
-    fd = open_segment(task.path, task.inode)
+    fd = task_descriptor(task)
     try:
         if task.mode == "stream":
-            with os.fdopen(os.dup(fd), "rb") as raw, gzip.GzipFile(fileobj=raw) as stream:
-                note = _stream(folder, stream, task.lookback, task.path.name)
-            if note is not None and note not in folder.notes:
-                folder.notes.append(note)
+            note = _stream(folder, Gunzip(fd), task.lookback, task.path.name)
         elif task.mode == "circuits":
-            _scan_circuits(folder, fd, task.start, task.stop)
+            whole = _scan_circuits(folder, fd, task.start, task.stop)
+            note = None if whole else _shrank(task.path.name)
         else:
-            for lines in iter_line_lists(_PositionalReader(fd, task.start), task.size):
+            reader = _PositionalReader(fd, task.start)
+            for lines in iter_line_lists(reader, task.size):
                 folder.feed(lines)
+            note = None if reader.position >= task.stop else _shrank(task.path.name)
     finally:
         os.close(fd)
+    if note is not None and note not in folder.notes:
+        folder.notes.append(note)
     return folder.boundary()
 
 
-def first_stamp(path: Path, inode: tuple[int, int], compressed: bool) -> datetime | None:
+def _shrank(name: str) -> str:
+    # Reads end early only when the file lost bytes the listing saw: truncated in place.
+    return (
+        f"{name} shrank while it was being read (truncated in place, as by logrotate's "
+        "copytruncate): events may be missing; run the report again with `report --at`"
+    )
+
+
+def first_stamp(fd: int, compressed: bool) -> datetime | None:
     """The latest of the first few timestamps of a segment (None if it has none nearby)."""
-    try:
-        fd = open_segment(path, inode)
-    except FileNotFoundError:
-        return None
-    try:
-        if compressed:
-            with os.fdopen(os.dup(fd), "rb") as raw, gzip.GzipFile(fileobj=raw) as stream:
-                try:
-                    head = stream.read(PROBE)
-                except (OSError, EOFError, zlib.error):
-                    return None
-        else:
-            head = os.pread(fd, PROBE, 0)
-    finally:
-        os.close(fd)
+    head = Gunzip(fd).read(PROBE) if compressed else os.pread(fd, PROBE, 0)
     lines = head.split(b"\n")[:-1]  # the last piece may be cut
     stamps = [at for at in map(stamp_of, lines[: 4 * SAMPLE]) if at is not None][:SAMPLE]
     return max(stamps) if stamps else None
@@ -130,8 +142,9 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _scan_circuits(folder: Folder, fd: int, start: int, stop: int) -> None:
-    """Take the circuit transitions of ``[start, stop)`` (line starts) with a bytes search.
+def _scan_circuits(folder: Folder, fd: int, start: int, stop: int) -> bool:
+    """Take the circuit transitions of ``[start, stop)`` (line starts) with a bytes search;
+    False when the file ended before ``stop``.
 
     One reused buffer and no per-line work: only lines that mention ``"circuit"`` are parsed.
     """
@@ -140,7 +153,7 @@ def _scan_circuits(folder: Folder, fd: int, start: int, stop: int) -> None:
     while offset < stop:
         size = min(os.preadv(fd, [buffer], offset), stop - offset)
         if size <= 0:
-            break
+            return False
         cut = size
         if offset + size < stop:  # the range ends at a line start; a buffer may not
             cut = buffer.rfind(b"\n", 0, size) + 1
@@ -157,11 +170,10 @@ def _scan_circuits(folder: Folder, fd: int, start: int, stop: int) -> None:
         if lines:
             folder.circuits_only(lines)
         offset += cut
+    return True
 
 
-def _stream(
-    folder: Folder, stream: gzip.GzipFile, lookback: datetime | None, name: str
-) -> str | None:
+def _stream(folder: Folder, stream: Gunzip, lookback: datetime | None, name: str) -> str | None:
     """Read a compressed segment (gzip cannot seek); skip the parsing of blocks before the windows.
 
     A block whose last stamped line is earlier than the first window by more than ``MARGIN``
@@ -170,25 +182,22 @@ def _stream(
     by more than ``MARGIN`` ends the reading.
     """
     earliest, latest = folder.plan.earliest, folder.plan.latest
-    try:
-        for lines in iter_line_lists(stream):
-            if earliest is None or latest is None:
-                folder.feed(lines)
-                continue
-            # Several stamps, so that one line with a wild timestamp cannot decide alone.
-            tail = [at for at in map(stamp_of, lines[-SAMPLE:]) if at is not None]
-            if tail and max(tail) < earliest - MARGIN:
-                if lookback is None or max(tail) >= lookback:
-                    folder.circuits_only([line for line in lines if CIRCUIT in line])
-                if folder.last is None:
-                    folder.first = OUTSIDE
-                folder.last = OUTSIDE
-                continue
-            head = [at for at in map(stamp_of, lines[:SAMPLE]) if at is not None]
-            if head and min(head) > latest + MARGIN:
-                break
+    for lines in iter_line_lists(stream):
+        if earliest is None or latest is None:
             folder.feed(lines)
-    except (OSError, EOFError, zlib.error) as exc:
-        # A damaged or half-written .gz segment: keep what was read, say what happened.
-        return f"could not read all of {name}: {exc}"
-    return None
+            continue
+        # Several stamps, so that one line with a wild timestamp cannot decide alone.
+        tail = [at for at in map(stamp_of, lines[-SAMPLE:]) if at is not None]
+        if tail and max(tail) < earliest - MARGIN:
+            if lookback is None or max(tail) >= lookback:
+                folder.circuits_only([line for line in lines if CIRCUIT in line])
+            if folder.last is None:
+                folder.first = OUTSIDE
+            folder.last = OUTSIDE
+            continue
+        head = [at for at in map(stamp_of, lines[:SAMPLE]) if at is not None]
+        if head and min(head) > latest + MARGIN:
+            return None  # the rest is later than every window: its damage does not matter
+        folder.feed(lines)
+    # A damaged or half-written .gz segment: what was read counts; say what happened.
+    return None if stream.damage is None else f"could not read all of {name}: {stream.damage}"
