@@ -1,4 +1,5 @@
-"""Event-log lines that once stopped a report, or could: one of each kind of hostile value.
+"""Event-log lines and incident records that once stopped a report, or could: one of each kind
+of hostile value.
 
 Each entry says what the reader must make of the line when its timestamp (if readable) lies
 inside the report's window: an ``event`` (counted; a hostile optional field is ignored),
@@ -85,3 +86,48 @@ def hostile_lines(at: datetime) -> list[tuple[str, bytes, Outcome]]:
         ("a NUL byte", b'{"timestamp": "%s",\x00 "status": "ok"}' % stamp(at).encode(), "malformed")
     )
     return cases
+
+
+def incident(**fields: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "incidentKey": "inc-1",
+        "firstSeen": "2026-11-18T01:00:00Z",
+        "lastSeen": "2026-11-18T02:00:00Z",
+        "currentStatus": "resolved",
+        "severity": "warn",
+        "occurrenceCount": 3,
+        "topReasons": ["timeout after 3012ms"],
+        "affectedComponents": ["github"],
+        "summary": "GitHub MCP slow",
+    }
+    return {**base, **fields}
+
+
+# Incident records with one hostile field: (name, the field, True when the record is still valid)
+HOSTILE_INCIDENTS: list[tuple[str, dict[str, object], bool]] = [
+    ("incidentKey a list", {"incidentKey": ["a"]}, False),
+    ("incidentKey an object", {"incidentKey": {"a": 1}}, False),
+    ("incidentKey a number", {"incidentKey": 1e308}, False),
+    ("firstSeen past year 9999 in UTC", {"firstSeen": "9999-12-31T23:59:59-01:00"}, False),
+    ("firstSeen before year 1 in UTC", {"firstSeen": "0001-01-01T00:00:00+01:00"}, False),
+    ("lastSeen past year 9999 in UTC", {"lastSeen": "9999-12-31T23:59:59-01:00"}, False),
+    ("resolvedAt past year 9999 in UTC", {"resolvedAt": "9999-12-31T23:59:59-01:00"}, False),
+    ("resolvedAt a number", {"resolvedAt": 1764028800}, False),
+    ("firstSeen a list", {"firstSeen": ["2026-11-18T01:00:00Z"]}, False),
+    ("firstSeen in year 1", {"firstSeen": "0001-01-01T00:00:00Z"}, False),
+    ("a span of 8,000 years", {"firstSeen": "0002-01-01T00:00:00Z"}, True),
+    ("currentStatus a list", {"currentStatus": ["resolved"]}, False),
+    ("currentStatus an object", {"currentStatus": {"resolved": 1}}, False),
+    ("severity a list", {"severity": ["warn"]}, False),
+    ("occurrenceCount 1e308", {"occurrenceCount": 1e308}, False),
+    ("occurrenceCount past 64 bits", {"occurrenceCount": 2**70}, False),
+    ("occurrenceCount true", {"occurrenceCount": True}, False),
+    ("occurrenceCount 2**64 - 1", {"occurrenceCount": 2**64 - 1}, True),
+    ("topReasons a string", {"topReasons": "timeout"}, False),
+    ("topReasons with an object", {"topReasons": [{"r": 1}]}, False),
+    ("topReasons with a number", {"topReasons": [1e308]}, False),
+    ("affectedComponents an object", {"affectedComponents": {"c": 1}}, False),
+    ("summary a list", {"summary": ["s"]}, False),
+    ("summary a number", {"summary": 5}, False),
+    ("a reason of a megabyte", {"topReasons": ["x" * 1_000_000]}, True),
+]

@@ -12,6 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hostile_lines import HOSTILE_INCIDENTS, incident
 
 from ops_schedule.errors import JobError
 from ops_schedule.lines import MAX_LINE
@@ -22,56 +23,13 @@ from ops_schedule.reports.digest.rules import build_digest
 END = datetime(2026, 11, 23, 0, 20, tzinfo=UTC)
 
 
-def record(**fields: object) -> dict[str, object]:
-    base: dict[str, object] = {
-        "incidentKey": "inc-1",
-        "firstSeen": "2026-11-18T01:00:00Z",
-        "lastSeen": "2026-11-18T02:00:00Z",
-        "currentStatus": "resolved",
-        "severity": "warn",
-        "occurrenceCount": 3,
-        "topReasons": ["timeout after 3012ms"],
-        "affectedComponents": ["github"],
-        "summary": "GitHub MCP slow",
-    }
-    return {**base, **fields}
-
-
-# (name, fields, True when the record is valid and read)
-HOSTILE = [
-    ("incidentKey a list", {"incidentKey": ["a"]}, False),
-    ("incidentKey an object", {"incidentKey": {"a": 1}}, False),
-    ("incidentKey a number", {"incidentKey": 1e308}, False),
-    ("firstSeen past year 9999 in UTC", {"firstSeen": "9999-12-31T23:59:59-01:00"}, False),
-    ("firstSeen before year 1 in UTC", {"firstSeen": "0001-01-01T00:00:00+01:00"}, False),
-    ("lastSeen past year 9999 in UTC", {"lastSeen": "9999-12-31T23:59:59-01:00"}, False),
-    ("resolvedAt past year 9999 in UTC", {"resolvedAt": "9999-12-31T23:59:59-01:00"}, False),
-    ("resolvedAt a number", {"resolvedAt": 1764028800}, False),
-    ("firstSeen a list", {"firstSeen": ["2026-11-18T01:00:00Z"]}, False),
-    ("firstSeen in year 1", {"firstSeen": "0001-01-01T00:00:00Z"}, False),
-    ("a span of 8,000 years", {"firstSeen": "0002-01-01T00:00:00Z"}, True),
-    ("currentStatus a list", {"currentStatus": ["resolved"]}, False),
-    ("currentStatus an object", {"currentStatus": {"resolved": 1}}, False),
-    ("severity a list", {"severity": ["warn"]}, False),
-    ("occurrenceCount 1e308", {"occurrenceCount": 1e308}, False),
-    ("occurrenceCount past 64 bits", {"occurrenceCount": 2**70}, False),
-    ("occurrenceCount true", {"occurrenceCount": True}, False),
-    ("occurrenceCount 2**64 - 1", {"occurrenceCount": 2**64 - 1}, True),
-    ("topReasons a string", {"topReasons": "timeout"}, False),
-    ("topReasons with an object", {"topReasons": [{"r": 1}]}, False),
-    ("topReasons with a number", {"topReasons": [1e308]}, False),
-    ("affectedComponents an object", {"affectedComponents": {"c": 1}}, False),
-    ("summary a list", {"summary": ["s"]}, False),
-    ("summary a number", {"summary": 5}, False),
-    ("a reason of a megabyte", {"topReasons": ["x" * 1_000_000]}, True),
-]
-
-
-@pytest.mark.parametrize(("name", "fields", "valid"), HOSTILE, ids=[h[0] for h in HOSTILE])
+@pytest.mark.parametrize(
+    ("name", "fields", "valid"), HOSTILE_INCIDENTS, ids=[h[0] for h in HOSTILE_INCIDENTS]
+)
 def test_a_hostile_record_is_read_or_counted_and_the_digest_renders(name, fields, valid):
     lines = [
-        json.dumps(record(incidentKey="clean")).encode(),
-        json.dumps(record(**fields)).encode(),
+        json.dumps(incident(incidentKey="clean")).encode(),
+        json.dumps(incident(**fields)).encode(),
     ]
     loaded = parse_lines(lines)
     assert (len(loaded.incidents), loaded.malformed) == ((2, 0) if valid else (1, 1))
@@ -88,14 +46,16 @@ def test_a_hostile_record_is_read_or_counted_and_the_digest_renders(name, fields
     ids=["deep", "lone surrogate", "NUL", "infinity", "null"],
 )
 def test_a_hostile_line_is_counted_as_malformed(line):
-    loaded = parse_lines([line, json.dumps(record()).encode()])
+    loaded = parse_lines([line, json.dumps(incident()).encode()])
     assert (len(loaded.incidents), loaded.malformed, loaded.lines) == (1, 1, 2)
 
 
 def test_a_line_longer_than_a_mebibyte_is_skipped_counted_and_never_held(tmp_path):
     path = tmp_path / "state.jsonl"
-    huge = json.dumps(record(summary="s" * (MAX_LINE + 10))).encode()
-    path.write_bytes(b"\n".join([huge, json.dumps(record(incidentKey="b")).encode(), huge]) + b"\n")
+    huge = json.dumps(incident(summary="s" * (MAX_LINE + 10))).encode()
+    path.write_bytes(
+        b"\n".join([huge, json.dumps(incident(incidentKey="b")).encode(), huge]) + b"\n"
+    )
     loaded = read_incidents(path)
     assert ([i.key for i in loaded.incidents], loaded.malformed, loaded.lines) == (["b"], 2, 3)
     assert loaded.problems == ("line 1: longer than 1 MiB", "line 3: longer than 1 MiB")
