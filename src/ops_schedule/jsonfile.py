@@ -5,6 +5,7 @@ wrong, never a ``RecursionError``, whatever the depth of the document or the len
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -19,13 +20,19 @@ def load_json(
     *,
     max_depth: int,
     object_pairs_hook: Callable[[list[tuple[str, Any]]], Any] | None = None,
+    finite: bool = False,
 ) -> Any:
     """``json.loads`` with limits: ``json.JSONDecodeError`` for text that is not JSON,
     :class:`JsonLimitError` for JSON nested more than ``max_depth`` lists and objects deep or
-    holding an integer past Python's digit limit."""
+    holding an integer past Python's digit limit. With ``finite``, also for ``NaN`` and
+    ``Infinity`` (Python reads them; JSON has neither) and a number past a double's range, so
+    that what is read can be written back as JSON."""
+    hooks: dict[str, Any] = (
+        {"parse_constant": _not_a_number, "parse_float": _float} if finite else {}
+    )
     try:
-        value = json.loads(text, object_pairs_hook=object_pairs_hook)
-    except json.JSONDecodeError:
+        value = json.loads(text, object_pairs_hook=object_pairs_hook, **hooks)
+    except (json.JSONDecodeError, JsonLimitError):
         raise
     except RecursionError:
         raise JsonLimitError(too_deep(max_depth)) from None
@@ -34,6 +41,17 @@ def load_json(
         raise JsonLimitError(f"a number has more than {digits} digits") from None
     if nesting_depth(value) > max_depth:
         raise JsonLimitError(too_deep(max_depth))
+    return value
+
+
+def _not_a_number(name: str) -> float:
+    raise JsonLimitError(f"{name} is not a JSON number")
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise JsonLimitError(f"{text} is beyond the range of a number")
     return value
 
 

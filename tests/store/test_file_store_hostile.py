@@ -108,13 +108,25 @@ def test_a_huge_running_pid_is_read_as_unknown(store: JsonStateStore):
 
 
 @pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", "1e999"])
-def test_a_non_finite_duration_is_read_as_absent(store: JsonStateStore, value: str):
-    text = record_with(lastDurationSeconds=0).replace(
-        b'"lastDurationSeconds": 0', b'"lastDurationSeconds": ' + value.encode()
-    )
-    write_state(store, text)
+@pytest.mark.parametrize("field", ["lastDurationSeconds", "someOtherToolsField"])
+def test_a_number_that_json_cannot_hold_makes_the_file_corrupt(
+    store: JsonStateStore, value: str, field: str
+):
+    # Python reads NaN and Infinity; kept, they would be written back, and no JSON reader
+    # (nor a file that must stay JSON) takes them.
+    content = write_state(store, record_with(**{field: 0}).replace(b": 0", b": " + value.encode()))
+    assert store.load(NOW).jobs == {}
+    assert (store.state_dir / ASIDE).read_bytes() == content
+
+
+@pytest.mark.parametrize("value", [True, "1.5", 10**400, -1.0e300])
+def test_a_duration_that_is_no_finite_number_of_seconds_is_read_as_absent(
+    store: JsonStateStore, value: object
+):
+    write_state(store, record_with(lastDurationSeconds=value))
     record = store.load(NOW).job(DAILY)
-    assert record.last_duration_seconds is None
+    expected = value if isinstance(value, float) else None
+    assert record.last_duration_seconds == expected
     with store.transaction(NOW) as txn:
         txn.put(record.finished(period="2026-11-26", status="ok", at=NOW, duration_seconds=1.5))
     saved = json.loads(store.path.read_text(), parse_constant=_not_json)  # strict JSON again

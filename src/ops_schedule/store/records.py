@@ -231,7 +231,7 @@ class State:
 def parse_state(text: str, source: str) -> State:
     """Decode the state file. Raises ``ValueError`` when it is not a state document at all,
     ``StateError`` when it is one from an incompatible version."""
-    raw = load_json(text, max_depth=STATE_MAX_DEPTH)
+    raw = load_json(text, max_depth=STATE_MAX_DEPTH, finite=True)  # saved back as JSON
     if not isinstance(raw, dict):
         raise ValueError("the top level is not a JSON object")  # noqa: TRY004 - means corrupt
     version = raw.get("version", STATE_VERSION)  # the seed's files carry no version
