@@ -86,3 +86,21 @@ def test_the_digest_over_a_fifo_fails_at_once_with_one_line(tmp_path):
         f"Error: cannot read incident data at {tmp_path / 'state.jsonl'}: "
         "not a regular file (a FIFO)\n"
     )
+
+
+def test_a_line_of_tens_of_megabytes_costs_no_more_memory_than_a_short_one(tmp_path):
+    import tracemalloc
+
+    path = tmp_path / "state.jsonl"
+    with path.open("wb") as file:
+        file.write(json.dumps(incident(incidentKey="a")).encode() + b"\n")
+        file.write(b'{"summary": "' + b"s" * (40 << 20) + b'"}\n')
+        file.write(json.dumps(incident(incidentKey="b")).encode() + b"\n")
+    tracemalloc.start()
+    try:
+        loaded = read_incidents(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert ([i.key for i in loaded.incidents], loaded.malformed) == (["a", "b"], 1)
+    assert peak < 8 * MAX_LINE  # a few blocks and lines at most, never the 40 MiB line
