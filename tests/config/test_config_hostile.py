@@ -37,6 +37,8 @@ BAD_FILES = [
     ("sources.events with a NUL", json.dumps({"sources": {"events": "a\u0000"}}), "sources.events"),
     ("sources.incidents lone surrogate", '{"sources": {"incidents": "\\udc80"}}', "incidents"),
     ("a key with a lone surrogate", '{"\\ud800": 1}', "(top level)"),
+    ("a key with a newline", '{"enabled\\n- fine": true}', '"enabled\\n- fine": unknown key'),
+    ("a nested key with a NUL", '{"jobs": {"daily\\u0000": {}}}', 'jobs."daily\\u0000": unknown'),
 ]
 
 

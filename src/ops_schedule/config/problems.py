@@ -60,8 +60,20 @@ def _has_surrogate(text: str) -> bool:
 def json_path(loc: tuple[int | str, ...]) -> str:
     path = ""
     for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            key = _key(part)
+            path += f".{key}" if path else key
     return path or "(top level)"
+
+
+def _key(key: str) -> str:
+    # A key with a newline or another control character would break the one-line problem (or
+    # forge another); such a key, and one with a lone surrogate, is shown as a JSON string.
+    if key.isprintable() and not _has_surrogate(key):
+        return key
+    return json.dumps(key)
 
 
 # pydantic error type -> what the value is not, or what it must be.
