@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint typecheck bench check-deploy clean
+.PHONY: demo test lint typecheck bench fuzz check-deploy clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,5 +59,12 @@ check-deploy:
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 
+# Coverage-guided fuzzing of every reader of bytes (atheris), FUZZ_SECONDS per target; CI runs
+# a few seconds each. One target: make fuzz FUZZ_TARGET=events. Found inputs: .fuzz/crashes/.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGET ?= all
+fuzz: $(STAMP)
+	$(BIN)/python tests/fuzz/run.py $(FUZZ_TARGET) --seconds $(FUZZ_SECONDS)
+
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache demo-run
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache demo-run .fuzz
