@@ -12,7 +12,7 @@ from runner_fakes import DAILY, INSTANT, TOKYO, CountingJob, executions, jobs_of
 
 from ops_schedule.errors import StateError
 from ops_schedule.scheduling.runner import Runner
-from ops_schedule.store.file import JsonStateStore
+from ops_schedule.store.file import STATE_FILE_LIMIT, JsonStateStore
 from ops_schedule.store.records import JobRecord, Running, State
 
 NOW = datetime(2026, 11, 26, 0, 5, 30, 123456, tzinfo=UTC)
@@ -176,6 +176,11 @@ CORRUPT = {
     "not UTF-8": b'{"version": 1, "jobs": {}, "note": "\xff\xfe"}',
     "an array": b'[{"jobName": "daily_observability_report"}]',
     "jobs not an object": b'{"version": 1, "jobs": 5}',
+    "nested past the recursion limit": b'{"version": 1, "x": ' + b"[" * 100_000 + b"]" * 100_000,
+    "nested past 64 levels": b'{"version": 1, "jobs": {}, "x": ' + b"[" * 65 + b"]" * 65 + b"}",
+    "an integer past 4300 digits": b'{"version": 1, "jobs": {}, "n": ' + b"7" * 5000 + b"}",
+    "larger than the cap": b'{"version": 1, "jobs": {}}' + b" " * STATE_FILE_LIMIT,
+    "NaN, which is not JSON": b'{"version": 1, "jobs": {}, "x": NaN}',
 }
 
 

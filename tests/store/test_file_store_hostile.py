@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import socket
 import subprocess
@@ -18,7 +17,7 @@ from ops_schedule.config import parse_config
 from ops_schedule.errors import StateError
 from ops_schedule.scheduling.status import job_statuses
 from ops_schedule.store.base import StoreView
-from ops_schedule.store.file import STATE_FILE_LIMIT, JsonStateStore, process_alive
+from ops_schedule.store.file import JsonStateStore, process_alive
 from ops_schedule.store.records import parse_state
 
 NOW = datetime(2026, 11, 26, 0, 5, 30, 123456, tzinfo=UTC)
@@ -39,27 +38,6 @@ def write_state(store: JsonStateStore, data: bytes) -> bytes:
 def record_with(**fields: object) -> bytes:
     record = {"jobName": DAILY, **fields}
     return json.dumps({"version": 1, "jobs": {DAILY: record}}).encode()
-
-
-CORRUPT = {
-    "nested past the recursion limit": b'{"version": 1, "x": ' + b"[" * 100_000 + b"]" * 100_000,
-    "nested past 64 levels": b'{"version": 1, "jobs": {}, "x": ' + b"[" * 65 + b"]" * 65 + b"}",
-    "an integer past 4300 digits": b'{"version": 1, "jobs": {}, "n": ' + b"7" * 5000 + b"}",
-    "larger than the cap": b'{"version": 1, "jobs": {}}' + b" " * STATE_FILE_LIMIT,
-}
-
-
-@pytest.mark.parametrize("content", CORRUPT.values(), ids=CORRUPT.keys())
-def test_a_state_file_that_cannot_be_used_is_moved_aside_as_corrupt(
-    store: JsonStateStore, caplog: pytest.LogCaptureFixture, content: bytes
-):
-    write_state(store, content)
-    with caplog.at_level(logging.WARNING, logger="ops_schedule.store.file"):
-        state = store.load(NOW)
-    assert state.jobs == {}
-    assert not store.path.exists()
-    assert (store.state_dir / ASIDE).read_bytes() == content
-    assert len(caplog.records) == 1
 
 
 def test_a_state_file_nested_64_levels_still_loads(store: JsonStateStore):

@@ -68,20 +68,6 @@ def test_a_rotated_sibling_that_is_not_a_file_is_passed_over(tmp_path):
 # --------------------------------------------------------------------------- deleted mid-read
 
 
-@pytest.fixture
-def tiny_pieces(monkeypatch):
-    """Seek, cut and fork on small logs (as in test_reader.py), so that workers read."""
-    from ops_schedule import lines
-    from ops_schedule.reports.observability.reader import collect, seek, tasks
-
-    monkeypatch.setattr(tasks, "SCAN_BUFFER", 1024)
-    monkeypatch.setattr(seek, "GRANULE", 512)
-    monkeypatch.setattr(seek, "PROBE", 1024)
-    monkeypatch.setattr(lines, "BLOCK", 2048)
-    monkeypatch.setattr(collect, "PIECE", 1500)
-    monkeypatch.setattr(collect, "INLINE", 0)
-
-
 def _after_planning(monkeypatch, action):
     """Run ``action`` once the segments are listed and the work is planned, before any read."""
     from ops_schedule.reports.observability.reader import collect
@@ -101,7 +87,7 @@ def test_segments_deleted_after_listing_are_still_read_whole(
     tmp_path, monkeypatch, request, workers
 ):
     if workers:
-        request.getfixturevalue("tiny_pieces")
+        request.getfixturevalue("small_pieces")
     write_lines(tmp_path / "events.jsonl.2.gz", events(300, T0 - 2 * HOUR))
     write_lines(tmp_path / "events.jsonl.1", events(300, T0 + HOUR))
     log = write_lines(tmp_path / "events.jsonl", events(300, T0 + 2 * HOUR))
@@ -196,7 +182,7 @@ def test_a_log_truncated_in_place_while_read_is_noted_not_silently_undercounted(
     tmp_path, monkeypatch, request, workers
 ):
     if workers:
-        request.getfixturevalue("tiny_pieces")
+        request.getfixturevalue("small_pieces")
     log = write_lines(tmp_path / "events.jsonl", events(500))
 
     def copytruncate():
