@@ -27,13 +27,19 @@ from typing import Any
 
 from ops_schedule import __version__
 from ops_schedule.configfile import DEFAULT_STATE_DIR, ENV_OVERRIDES, config_path
-from ops_schedule.fsutil import atomic_write_text, remove_stale_temp_files, temp_pattern
+from ops_schedule.fsutil import (
+    atomic_write_text,
+    read_capped,
+    remove_stale_temp_files,
+    temp_pattern,
+)
 from ops_schedule.scheduling.view import Schedule
 
 CACHE_FILE = "config-cache.json"
 _FORMAT = 1
 # A configuration file is a few kilobytes; anything much larger takes the full path.
 _MAX_CONFIG_BYTES = 1 << 20
+_MAX_CACHE_BYTES = 1 << 20  # a kept schedule is a few kilobytes; a larger file is not ours
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +81,7 @@ def cached_schedule(path: Path | None, environ: Mapping[str, str]) -> Schedule |
     if config is None or where is None:
         return None
     try:
-        kept = json.loads(where.read_bytes())
+        kept = json.loads(read_capped(where, _MAX_CACHE_BYTES))  # a FIFO must not hang a run
         if not isinstance(kept, dict) or kept.get("format") != _FORMAT:
             return None
         if kept.get("key") != cache_key(config, environ):
@@ -164,6 +170,6 @@ def _digest(content: Any) -> str:
 
 def _read_text(path: Path) -> str | None:
     try:
-        return path.read_text(encoding="utf-8")
+        return read_capped(path, _MAX_CACHE_BYTES).decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return None
