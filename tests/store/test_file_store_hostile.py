@@ -167,3 +167,20 @@ def test_the_status_view_of_a_far_future_seed_era_record_does_not_overflow():
     rows = job_statuses(config, StoreView("file", "schedule-state.json", state.jobs), NOW)
     daily = next(row for row in rows if row.job == DAILY)
     assert (daily.last_run_at, daily.last_status) == (None, "ok")
+
+
+@pytest.mark.parametrize("kind", ["fifo", "zero"])
+def test_store_import_refuses_a_fifo_or_a_device_at_the_state_path_at_once(
+    store: JsonStateStore, kind: str
+):
+    from ops_schedule.store.importer import read_state_file
+
+    store.state_dir.mkdir(parents=True)
+    if kind == "fifo":
+        os.mkfifo(store.path)
+    else:
+        store.path.symlink_to("/dev/zero")
+    described = "a FIFO" if kind == "fifo" else "a character device"
+    with pytest.raises(StateError) as caught:
+        read_state_file(store)
+    assert str(caught.value) == f"cannot read {store.path}: not a regular file ({described})"

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ops_schedule.errors import StateError
+from ops_schedule.fsutil import read_capped
 from ops_schedule.store.base import Busy, Claim, StateStore
-from ops_schedule.store.file import JsonStateStore
+from ops_schedule.store.file import STATE_FILE_LIMIT, JsonStateStore
 from ops_schedule.store.records import JobRecord, parse_state
 
 
@@ -32,7 +33,7 @@ def _has_history(record: JobRecord) -> bool:
 def read_state_file(source: JsonStateStore) -> dict[str, JobRecord]:
     """The records of the state file; an unreadable file is an error here, never moved aside."""
     try:
-        text = source.path.read_text(encoding="utf-8")
+        text = read_capped(source.path, STATE_FILE_LIMIT).decode("utf-8")  # never a FIFO's wait
     except FileNotFoundError:
         raise StateError(f"nothing to import: {source.path} does not exist") from None
     except (OSError, UnicodeDecodeError) as exc:
