@@ -63,6 +63,15 @@ def test_a_stream_holds_a_pem_block_until_its_end_line():
     assert out[1] == ""  # the BEGIN line waited for the rest of its block
 
 
+@pytest.mark.parametrize("line_by_line", [False, True])
+def test_a_piece_that_ends_just_after_the_end_marker_still_gets_the_block_out_whole(line_by_line):
+    pem = _secret("pem_private_key")  # ends with its END line, no newline
+    stream = StreamRedactor(build_redactor(), line_by_line=line_by_line)
+    out = [stream.feed(f"key: {pem}"), stream.feed(" is invalid\nnext\n"), stream.close()]
+    assert out[0] == ""  # the END line was not complete yet: the block waits for it
+    assert "".join(out) == f"key: {PH} is invalid\nnext\n"
+
+
 def test_a_stream_gives_up_holding_an_unterminated_block_after_max_hold_and_still_redacts():
     pem = _secret("pem_private_key")
     body = pem.rsplit("\n", 1)[0]  # no END line

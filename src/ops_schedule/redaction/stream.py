@@ -108,7 +108,9 @@ class StreamRedactor:
             cut = max(pending.rfind(" "), pending.rfind("\t")) + 1 or len(pending)
         if self._in_block or "PRIVATE KEY" not in pending:
             return 0 if self._in_block else cut
-        block = _open_block(pending)
+        # Only complete lines count: an END on the unfinished last line closes nothing yet, and
+        # the block is held until that line is complete, so it goes out whole with its END.
+        block = _open_block(pending[:cut])
         if block is None:
             return cut
         if len(pending) > self.max_hold:
