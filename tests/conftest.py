@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-pytest_plugins = ["conftest_github", "conftest_postgres"]
+pytest_plugins = ["conftest_github", "conftest_postgres", "conftest_receivers"]
 
 # CI replays the same examples every run, so a submission's result does not depend on luck;
 # developers' runs explore new examples (and keep the failures they find in .hypothesis/).

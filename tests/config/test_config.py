@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from config_outlet_inputs import OUTLET_FAILING_INPUTS
 
 from ops_schedule.config import (
     DEFAULT_CONFIG_PATH,
@@ -307,6 +309,7 @@ FAILING_INPUTS = [
         {"store": {"leaseSeconds": "120"}},
         'store.leaseSeconds: "120" is not a number (write 120 without quotes)',
     ),
+    *OUTLET_FAILING_INPUTS,
 ]
 
 
@@ -319,7 +322,7 @@ def test_a_bad_value_is_reported_with_its_path_value_and_what_is_allowed(raw, ex
 
 def test_every_field_of_the_model_has_a_failing_input_above():
     tested = {expected.split(":")[0].split("[")[0] for _, expected in FAILING_INPUTS}
-    tested = {p.replace(WEEKLY, DAILY).replace(DIGEST, DAILY) for p in tested}
+    tested = {re.sub(f"^({WEEKLY}|{DIGEST})", DAILY, p) for p in tested}
 
     def paths(model: type, prefix: str) -> set[str]:
         found = set()
@@ -350,7 +353,7 @@ def test_every_field_of_the_model_has_a_failing_input_above():
                 'enabeld: unknown key; did you mean "enabled"? '
                 "(allowed: $schema, enabled, timezone, "
                 "stateDir, dashboardIssue, jobs, redaction, sources, outputDir, locale, github, "
-                "catchUpGrace, thresholds, trend, store)"
+                "catchUpGrace, thresholds, trend, store, slack, webhook, pings, metrics)"
             ),
         ),
         (

@@ -299,6 +299,9 @@ NOT_IN_A_QUIET_RUN = {
     "github",
     "thresholds",
     "trend",
+    "slack",  # sinks and pings act only when a job runs
+    "webhook",
+    "pings",
 }
 JOB_IN_THE_SCHEDULE = {"enabled", "cadence", "at", "dow", "catchUpGrace"}
 JOB_NOT_IN_A_QUIET_RUN = {"postToIssue"}
@@ -308,8 +311,9 @@ def _names(model: type) -> set[str]:
     return {field.alias or name for name, field in model.model_fields.items()}
 
 
-# With a store elsewhere than stateDir (PostgreSQL) there is no schedule: every run is full.
-DECIDES_WHETHER_A_RUN_MAY_BE_QUIET = {"store"}
+# With a store elsewhere than stateDir (PostgreSQL), or with metrics to write or push, there is
+# no schedule: every run is full.
+DECIDES_WHETHER_A_RUN_MAY_BE_QUIET = {"store", "metrics"}
 
 
 def test_every_field_of_the_file_is_either_in_the_schedule_or_no_part_of_a_quiet_run():
@@ -318,6 +322,13 @@ def test_every_field_of_the_file_is_either_in_the_schedule_or_no_part_of_a_quiet
     placed = IN_THE_SCHEDULE | NOT_IN_A_QUIET_RUN | DECIDES_WHETHER_A_RUN_MAY_BE_QUIET
     assert _names(Config) == placed
     assert _names(JobConfig) == JOB_IN_THE_SCHEDULE | JOB_NOT_IN_A_QUIET_RUN
+
+
+@pytest.mark.parametrize(
+    "metrics", [{"textfile": "ops.prom"}, {"pushgateway": {"url": "http://127.0.0.1:9/gw"}}]
+)
+def test_a_configuration_with_metrics_has_no_schedule_to_keep(metrics):
+    assert schedule_of(parse_config({"metrics": metrics}, {})) is None
 
 
 def test_a_configuration_with_a_shared_store_has_no_schedule_to_keep():

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-import math
 import socket
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -12,6 +11,7 @@ import pytest
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
+from ops_schedule import __version__
 from ops_schedule.config import JOB_NAMES, parse_config
 from ops_schedule.errors import JobError
 from ops_schedule.reports.base import JobContext, Skipped
@@ -58,7 +58,7 @@ def test_the_metrics_endpoint_serves_runs_times_and_failures_after_a_real_tick(
         },
         {},
     )
-    metrics = Metrics(JOB_NAMES, clock=lambda: NOW + timedelta(seconds=42))
+    metrics = Metrics(JOB_NAMES)
     run_loop(
         lambda: config,
         clock=lambda: NOW,
@@ -78,34 +78,42 @@ def test_the_metrics_endpoint_serves_runs_times_and_failures_after_a_real_tick(
     def value(name: str, **labels: str) -> float:
         return samples[name, tuple(sorted(labels.items()))]
 
-    assert value("ops_schedule_runs_total", job=DAILY, outcome="skipped") == 1
-    assert value("ops_schedule_runs_total", job=WEEKLY, outcome="fail") == 1
-    assert value("ops_schedule_runs_total", job=DAILY, outcome="ok") == 0
-    assert value("ops_schedule_runs_total", job=DIGEST, outcome="ok") == 0
-    assert value("ops_schedule_last_success_timestamp_seconds", job=DAILY) == NOW.timestamp()
-    assert ("ops_schedule_last_success_timestamp_seconds", (("job", WEEKLY),)) not in samples
-    assert value("ops_schedule_consecutive_failures", job=WEEKLY) == 1
-    assert value("ops_schedule_consecutive_failures", job=DAILY) == 0
+    assert value("ops_schedule_runs_total", job_name=DAILY, outcome="skipped") == 1
+    assert value("ops_schedule_runs_total", job_name=WEEKLY, outcome="fail") == 1
+    assert value("ops_schedule_runs_total", job_name=DAILY, outcome="ok") == 0
+    assert value("ops_schedule_runs_total", job_name=DIGEST, outcome="ok") == 0
+    assert value("ops_schedule_last_success_timestamp_seconds", job_name=DAILY) == NOW.timestamp()
+    assert ("ops_schedule_last_success_timestamp_seconds", (("job_name", WEEKLY),)) not in samples
+    assert value("ops_schedule_consecutive_failures", job_name=WEEKLY) == 1
+    assert value("ops_schedule_consecutive_failures", job_name=DAILY) == 0
     assert (
-        value("ops_schedule_next_run_timestamp_seconds", job=DAILY)
+        value("ops_schedule_next_run_timestamp_seconds", job_name=DAILY)
         == datetime(2026, 11, 27, 0, 0, tzinfo=UTC).timestamp()
     )
     assert (
-        value("ops_schedule_next_run_timestamp_seconds", job=WEEKLY)
+        value("ops_schedule_next_run_timestamp_seconds", job_name=WEEKLY)
         == datetime(2026, 12, 3, 0, 0, tzinfo=UTC).timestamp()
     )
-    assert ("ops_schedule_next_run_timestamp_seconds", (("job", DIGEST),)) not in samples
+    assert ("ops_schedule_next_run_timestamp_seconds", (("job_name", DIGEST),)) not in samples
     assert value("ops_schedule_tick_duration_seconds_count") == 1
-    assert value("ops_schedule_heartbeat_age_seconds") == 42
+    # The heartbeat as a timestamp, not an age (an age is stale the moment it is scraped).
+    assert value("ops_schedule_last_tick_timestamp_seconds") == NOW.timestamp()
+    assert value("ops_schedule_build_info", version=__version__) == 1
+    assert value("ops_schedule_last_failure_timestamp_seconds", job_name=WEEKLY) == NOW.timestamp()
+    assert ("ops_schedule_last_failure_timestamp_seconds", (("job_name", DAILY),)) not in samples
+    assert value("ops_schedule_last_run_duration_seconds", job_name=DAILY) >= 0
+    assert not any(name == "ops_schedule_heartbeat_age_seconds" for name, _ in samples)
     assert value("ops_schedule_config_valid") == 1
     assert value("ops_schedule_up") == 1
 
 
-def test_the_heartbeat_age_is_not_a_number_before_the_first_tick():
+def test_before_the_first_tick_runs_count_zero_and_no_tick_is_claimed():
     metrics = Metrics(JOB_NAMES)
-    age = metrics.registry.get_sample_value("ops_schedule_heartbeat_age_seconds")
-    assert age is not None
-    assert math.isnan(age)
+    value = metrics.registry.get_sample_value
+    assert value("ops_schedule_last_tick_timestamp_seconds") is None
+    for job in JOB_NAMES:
+        for outcome in ("ok", "fail", "skipped"):
+            assert value("ops_schedule_runs_total", {"job_name": job, "outcome": outcome}) == 0
 
 
 def test_metrics_live_on_their_own_registry_not_the_global_one():

@@ -11,6 +11,7 @@ import pytest
 
 from ops_schedule.config import Config, parse_config
 from ops_schedule.errors import ConfigError
+from ops_schedule.publishing.telemetry import Telemetry
 from ops_schedule.redaction import Redactor
 from ops_schedule.service.heartbeat import read_heartbeat
 from ops_schedule.service.loop import MIN_GAP, Runtime, run_loop
@@ -31,6 +32,8 @@ def make_config(tmp_path: Path, *, daily: bool = True) -> Config:
 class Outcome:
     job: str
     status: str
+    finished_at: datetime = datetime(2026, 11, 26, tzinfo=UTC)
+    telemetry: Telemetry = field(default_factory=Telemetry)
 
 
 @dataclass
@@ -338,12 +341,15 @@ def test_secrets_in_a_tick_error_are_redacted_in_the_heartbeat(tmp_path):
 class Record:
     last_success_at: datetime | None
     consecutive_failures: int
+    last_run_at: datetime | None = None
+    last_status: str | None = None
+    last_duration_seconds: float | None = None
 
 
 def test_each_tick_feeds_the_metrics(tmp_path):
     world = FakeWorld(outcomes=[Outcome(DAILY, "ok")], tick_takes=timedelta(seconds=3))
     config = make_config(tmp_path)
-    metrics = Metrics([DAILY], clock=world.clock)
+    metrics = Metrics([DAILY])
     next_run = START + timedelta(days=1)
     records: Mapping[str, Record] = {DAILY: Record(START, 0)}
     run_loop(
@@ -361,10 +367,14 @@ def test_each_tick_feeds_the_metrics(tmp_path):
         max_ticks=2,
     )
     value = metrics.registry.get_sample_value
-    assert value("ops_schedule_runs_total", {"job": DAILY, "outcome": "ok"}) == 2
+    assert value("ops_schedule_runs_total", {"job_name": DAILY, "outcome": "ok"}) == 2
     assert value("ops_schedule_tick_duration_seconds_count") == 2
     assert value("ops_schedule_tick_duration_seconds_sum") == 6
-    assert value("ops_schedule_next_run_timestamp_seconds", {"job": DAILY}) == next_run.timestamp()
+    daily = {"job_name": DAILY}
+    assert value("ops_schedule_next_run_timestamp_seconds", daily) == next_run.timestamp()
+    # A timestamp: when the second tick completed, 3 s after it started.
+    last_tick = value("ops_schedule_last_tick_timestamp_seconds")
+    assert last_tick == (world.ticks[-1] + timedelta(seconds=3)).timestamp()
 
 
 def test_with_the_real_runner_a_job_starts_exactly_at_its_scheduled_instant(tmp_path, monkeypatch):

@@ -104,7 +104,9 @@ def validate(app: AppContext, config_path: Path | None) -> None:
     """
     # Imported here: only a command that checks the whole file pays for the checks.
     from ops_schedule.config import config_exists, config_warnings
+    from ops_schedule.publishing.outlets import outlet_warnings
     from ops_schedule.publishing.sinks.github_setup import posting_problems
+    from ops_schedule.service.export import pushgateway_url
 
     if config_path is not None:
         app.config_path = config_path
@@ -122,6 +124,11 @@ def validate(app: AppContext, config_path: Path | None) -> None:
         for name in JOB_NAMES
         for problem in posting_problems(config, os.environ, name, frozenset({"environment"}))
     )
+    # Slack, the webhook, pings and the Pushgateway: their secrets may come from the
+    # environment, so their problems are found here too (never with a secret's value).
+    warnings.extend(outlet_warnings(config, os.environ))
+    if (problem := pushgateway_url(config, os.environ)[1]) is not None:
+        warnings.append(f"metrics are not pushed: {problem}")
     for warning in warnings:
         app.say(f"warning: {warning}")
 

@@ -30,6 +30,7 @@ from pydantic import (
     model_validator,
 )
 
+from ops_schedule.config.monitoring import MetricsConfig, PingsConfig
 from ops_schedule.config.problems import (
     duplicate_keys,
     file_order,
@@ -37,6 +38,7 @@ from ops_schedule.config.problems import (
     keep_duplicates,
     show,
 )
+from ops_schedule.config.sinks import SlackConfig, WebhookConfig
 from ops_schedule.config.values import (
     DURATION_HELP,
     DURATION_SCHEMA,
@@ -444,6 +446,18 @@ class Config(_Model):
     store: StoreConfig = Field(
         default_factory=StoreConfig,
         description="Where job records and claims live: the file in stateDir, or PostgreSQL.",
+    )
+    slack: SlackConfig = Field(
+        default_factory=SlackConfig, description="A Slack incoming webhook that receives results."
+    )
+    webhook: WebhookConfig = Field(
+        default_factory=WebhookConfig, description="A generic JSON webhook that receives results."
+    )
+    pings: PingsConfig = Field(
+        default_factory=PingsConfig, description="Dead-man's-switch pings around each job's run."
+    )
+    metrics: MetricsConfig = Field(
+        default_factory=MetricsConfig, description="Metrics written or pushed after each run."
     )
 
     @field_validator("catch_up_grace", mode="before")

@@ -14,6 +14,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+from ops_schedule.config.secrets import SHOWN_INSTEAD, hides
 
 
 def aliases(model: type[BaseModel]) -> list[str]:
@@ -36,6 +39,14 @@ def _model_at(root: type[BaseModel], loc: tuple[int | str, ...]) -> type[BaseMod
             return None
         model = nested
     return model
+
+
+def _field_at(root: type[BaseModel], loc: tuple[int | str, ...]) -> FieldInfo | None:
+    parent = _model_at(root, loc[:-1]) if loc else None
+    if parent is None:
+        return None
+    fields = {f.alias or n: f for n, f in parent.model_fields.items()}
+    return fields.get(str(loc[-1]))
 
 
 _MAX_SHOWN = 60
@@ -156,6 +167,7 @@ def format_error(
         return _unknown_key(root, jobs, loc, path)
     if kind == "missing":
         return f"{path}: is required"
+    shown = SHOWN_INSTEAD if hides(_field_at(root, loc), loc, value) else show(value)
     if kind in _TYPE_MESSAGES:
         message = _TYPE_MESSAGES[kind]
         if kind.startswith(("bool", "int", "float")):
@@ -173,7 +185,7 @@ def format_error(
         message = str(error["msg"]).removeprefix("Value error, ")
     else:  # pragma: no cover - every type the models can produce is listed above
         message = f"is not allowed: {error['msg']}"
-    return f"{path}: {show(value)} {message}"
+    return f"{path}: {shown} {message}"
 
 
 def file_order(document: object, loc: tuple[int | str, ...]) -> tuple[int, ...]:

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import dataclass
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ops_schedule.errors import SinkError
 from ops_schedule.fsutil import atomic_write_text, remove_stale_temp_files, temp_pattern
-from ops_schedule.publishing.sinks.base import Posted, Sink
+from ops_schedule.publishing.ledger import DeliveryLedger
+from ops_schedule.publishing.sinks.base import Delivered, Outgoing, Sink
+from ops_schedule.publishing.telemetry import Recorder
 from ops_schedule.redaction import Redactor
 from ops_schedule.reports.base import Report
 
-
-@dataclass(frozen=True, slots=True)
-class Published:
-    markdown_path: Path
-    json_path: Path
-    posted: Posted | None
+log = logging.getLogger(__name__)
 
 
 def redact_data(value: Any, redactor: Redactor) -> Any:
@@ -53,11 +54,11 @@ def archive_paths(output_dir: Path, job: str, period_key: str) -> tuple[Path, Pa
 
 @dataclass(frozen=True, slots=True)
 class Archived:
-    """A report written to the archive: where, and the redacted Markdown that may be posted."""
+    """A report written to the archive: where, and what may now leave the process."""
 
     markdown_path: Path
     json_path: Path
-    markdown: str
+    outgoing: Outgoing
 
 
 def archive(report: Report, output_dir: Path, redactor: Redactor) -> Archived:
@@ -72,21 +73,119 @@ def archive(report: Report, output_dir: Path, redactor: Redactor) -> Archived:
     remove_stale_temp_files(md_path.parent, [temp_pattern("*.md"), temp_pattern("*.json")])
     atomic_write_text(md_path, rendered.markdown)
     atomic_write_text(json_path, rendered.json)
-    return Archived(md_path, json_path, rendered.markdown)
+    digest = hashlib.sha256(f"{rendered.markdown}\0{rendered.json}".encode()).hexdigest()
+    outgoing = Outgoing(
+        job=report.job,
+        period_key=report.period_key,
+        summary=redactor.redact(report.summary),
+        markdown=rendered.markdown,
+        data=json.loads(rendered.json),
+        json_text=rendered.json,
+        archive_hint=str(md_path),
+        digest=digest,
+    )
+    return Archived(md_path, json_path, outgoing)
 
 
-def post(report: Report, archived: Archived, sink: Sink) -> Posted:
-    """Post the archived (redacted) Markdown of ``report`` through ``sink``."""
-    return sink.post(report.job, report.period_key, archived.markdown, str(archived.markdown_path))
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What the sinks did with one result."""
+
+    comment_url: str | None = None  # the dashboard comment, when GitHub took the result
+    delivered: dict[str, Delivered] = field(default_factory=dict)
+
+
+def deliver(
+    outgoing: Outgoing,
+    sinks: Sequence[Sink],
+    *,
+    ledger: DeliveryLedger | None = None,
+    recorder: Recorder | None = None,
+) -> Delivery:
+    """Hand ``outgoing`` to every sink, in order; raise one ``SinkError`` naming each failure.
+
+    A sink that fails does not keep the others from their delivery. A later sink gets the
+    dashboard comment's URL once GitHub has answered. A sink that cannot recognise a repeat
+    itself is skipped when the ledger says it already has this content (docs/design.md,
+    "Delivery").
+    """
+    recorder = recorder or Recorder()
+    delivered: dict[str, Delivered] = {}
+    failures: list[SinkError] = []
+    comment_url: str | None = None
+    for sink in sinks:
+        current = _with_comment(outgoing, comment_url)
+        remembers = None if sink.idempotent else ledger  # GitHub finds its own marker
+        if remembers is not None and remembers.has(outgoing.period_key, sink.name, outgoing.digest):
+            log.info(
+                "%s %s: %s already has this result",
+                outgoing.job,
+                outgoing.period_key,
+                sink.name,
+                extra=_fields(outgoing, sink.name),
+            )
+            recorder.outcome(sink.name, "reused")
+            continue
+        try:
+            answer = sink.deliver(current)
+        except SinkError as exc:
+            recorder.outcome(sink.name, "failed")
+            failures.append(exc)
+            continue
+        if remembers is not None:
+            _remember(remembers, outgoing, sink.name)
+        recorder.outcome(sink.name, "posted" if answer.created else "reused")
+        delivered[sink.name] = answer
+        if answer.url and comment_url is None:
+            comment_url = answer.url
+    if failures:
+        message = "; ".join(str(exc) for exc in failures)
+        raise SinkError(message, permanent=all(exc.permanent for exc in failures))
+    return Delivery(comment_url, delivered)
+
+
+def _with_comment(outgoing: Outgoing, comment_url: str | None) -> Outgoing:
+    return outgoing if comment_url is None else replace(outgoing, comment_url=comment_url)
+
+
+def _remember(ledger: DeliveryLedger, outgoing: Outgoing, sink: str) -> None:
+    try:
+        ledger.add(outgoing.period_key, sink, outgoing.digest)
+    except OSError as exc:
+        # Delivered all the same; the cost is a repeat should this period run again.
+        log.warning(
+            "cannot record the delivery to %s in %s: %s",
+            sink,
+            ledger.path,
+            exc.strerror,
+            extra=_fields(outgoing, sink),
+        )
+
+
+def _fields(outgoing: Outgoing, sink: str) -> dict[str, str]:
+    return {"job": outgoing.job, "period": outgoing.period_key, "sink": sink}
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    markdown_path: Path
+    json_path: Path
+    delivery: Delivery
 
 
 def publish(
-    report: Report, output_dir: Path, redactor: Redactor, sink: Sink | None = None
+    report: Report,
+    output_dir: Path,
+    redactor: Redactor,
+    sinks: Sequence[Sink] = (),
+    *,
+    ledger: DeliveryLedger | None = None,
+    recorder: Recorder | None = None,
 ) -> Published:
-    """Archive ``report`` (both formats) after redaction, then post it if a sink is given.
+    """Archive ``report`` (both formats) after redaction, then deliver it to ``sinks``.
 
-    The archive is written first (:func:`archive`) so a failed post never loses the report.
+    The archive is written first so a failed delivery never loses the report.
     """
     archived = archive(report, output_dir, redactor)
-    posted = None if sink is None else post(report, archived, sink)
-    return Published(archived.markdown_path, archived.json_path, posted)
+    delivery = deliver(archived.outgoing, sinks, ledger=ledger, recorder=recorder)
+    return Published(archived.markdown_path, archived.json_path, delivery)

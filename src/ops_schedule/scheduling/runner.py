@@ -10,7 +10,7 @@ import logging
 import os
 import time as _time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
@@ -18,8 +18,9 @@ from ops_schedule.clock import Clock, utc_now
 from ops_schedule.config import JOB_NAMES, Config
 from ops_schedule.errors import JobError, SinkError, StateError
 from ops_schedule.processes import this_process
-from ops_schedule.publishing.publish import Archived, archive, post
-from ops_schedule.publishing.sinks.github_setup import posting_problems
+from ops_schedule.publishing.outlets import Outlets
+from ops_schedule.publishing.publish import Archived, archive, deliver
+from ops_schedule.publishing.telemetry import Recorder, Telemetry
 from ops_schedule.redaction import Redactor, build_redactor, environment_secrets, redact_error
 from ops_schedule.reports.base import Job, JobContext, Report, Skipped
 from ops_schedule.scheduling.history import decision_for, history_of
@@ -35,7 +36,7 @@ from ops_schedule.store.records import JobRecord, Running
 from ops_schedule.timefmt import utc_iso
 
 if TYPE_CHECKING:
-    from ops_schedule.publishing.sinks.base import Posted, Sink
+    from ops_schedule.publishing.sinks.base import Delivered, Outgoing, Sink
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ class RunOutcome:
     comment_url: str | None = None
     archived: tuple[str, ...] = ()
     forced: bool = False
+    telemetry: Telemetry = field(default_factory=Telemetry)  # what the sinks and pings did
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,33 +72,24 @@ class NotRun:
     stale: bool = False  # ... and has held it for too long, or died leaving it held
 
 
-SinkFactory = Callable[[Config, str], "Sink"]
-
-
-def default_sink_factory(environ: Mapping[str, str]) -> SinkFactory:
-    def factory(config: Config, job: str) -> Sink:
-        # Checked before the job is built, so no work is wasted on a run that cannot post.
-        problems = posting_problems(config, environ, job)
-        if problems:
-            raise JobError("; ".join(problems))
-        # Imported here: only a run that posts pays for the HTTP stack.
-        from ops_schedule.publishing.sinks.github import build_sink
-
-        return build_sink(config, environ)
-
-    return factory
-
-
 @dataclass(frozen=True, slots=True)
 class GuardedSink:
-    """Posts only while ``guard()`` passes: a holder whose claim was lost must not post."""
+    """Delivers only while ``guard()`` passes: a holder whose claim was lost must not post."""
 
     sink: Sink
     guard: Callable[[], None]
 
-    def post(self, job: str, period_key: str, body: str, archive_hint: str) -> Posted:
+    @property
+    def name(self) -> str:
+        return self.sink.name
+
+    @property
+    def idempotent(self) -> bool:
+        return self.sink.idempotent
+
+    def deliver(self, outgoing: Outgoing) -> Delivered:
         self.guard()  # the last safe point before anything leaves the process
-        return self.sink.post(job, period_key, body, archive_hint)
+        return self.sink.deliver(outgoing)
 
 
 class Runner:
@@ -113,7 +106,7 @@ class Runner:
         jobs: Mapping[str, Job],
         clock: Clock = utc_now,
         store: StateStore | None = None,
-        sink_factory: SinkFactory | None = None,
+        outlets: Outlets | None = None,
         environ: Mapping[str, str] | None = None,
         redactor: Redactor | None = None,
         quiet: bool = True,
@@ -123,7 +116,8 @@ class Runner:
         self.clock = clock
         self.store = store or open_store(config)
         environ = os.environ if environ is None else environ
-        self.sink_factory = sink_factory or default_sink_factory(environ)
+        # The one place that knows where results go and who hears of a run.
+        self.outlets = outlets or Outlets(config, environ)
         # The CLI and the loop hand in the redactor they built when the config loaded.
         self.redactor: Redactor = redactor or build_redactor(
             config.redaction.patterns,
@@ -244,9 +238,12 @@ class Runner:
         status: Outcome = "fail"
         summary = error = comment_url = None
         archived: tuple[str, ...] = ()
+        recorder = Recorder()
+        pings = self.outlets.pings(name, period_key, recorder)
+        pings.start()
         try:
             try:
-                sink = self._sink(name)
+                sinks = self.outlets.sinks(name, recorder)
                 result = self.jobs[name].build(
                     JobContext(
                         name, period_key, window_end, now, self.config, self.redactor, self.quiet
@@ -255,12 +252,17 @@ class Runner:
                 if isinstance(result, Skipped):
                     status, summary = "skipped", result.reason
                 else:
-                    # Archived first and named in the outcome even when the post then fails.
+                    # Archived first and named in the outcome even when a delivery then fails.
                     written = self._archive(result)
                     archived = (str(written.markdown_path), str(written.json_path))
-                    if sink is not None:
-                        # The last safe point: a holder that lost its claim posts nothing.
-                        comment_url = post(result, written, GuardedSink(sink, claim.renew)).url
+                    # The last safe point: a holder that lost its claim delivers nothing.
+                    delivery = deliver(
+                        written.outgoing,
+                        [GuardedSink(sink, claim.renew) for sink in sinks],
+                        ledger=self.outlets.ledger(name),
+                        recorder=recorder,
+                    )
+                    comment_url = delivery.comment_url
                     status, summary = "ok", result.summary
             except (SinkError, StateError) as exc:
                 error = self._describe(exc)
@@ -272,6 +274,7 @@ class Runner:
             self._record(claim, record, period_key, "fail", "interrupted: stopped by a signal")
             raise
         finished = self.clock()
+        duration = _time.monotonic() - started
         redacted_summary = self.redactor.redact(summary) if summary else None
         archive = archived[0] if archived else None
         unrecorded = self._record(
@@ -284,7 +287,7 @@ class Runner:
             summary=redacted_summary,
             comment_url=comment_url,
             archive=archive,
-            duration=_time.monotonic() - started,
+            duration=duration,
         )
         if unrecorded is not None and status != "fail":  # a result stands once it is recorded
             status, error = "fail", unrecorded
@@ -300,14 +303,23 @@ class Runner:
             archived=archived,
             forced=forced,
         )
-        level = logging.WARNING if status == "fail" else logging.INFO
-        log.log(level, "%s %s: %s", name, period_key, error or redacted_summary or status)
-        return outcome
-
-    def _sink(self, name: str) -> Sink | None:
-        if not self.config.jobs.get(name).post_to_issue:
-            return None
-        return self.sink_factory(self.config, name)
+        said = error or redacted_summary or status
+        # Told after the record: a slow ping service delays nothing that matters.
+        pings.finish(ok=status != "fail", text=f"{name} {period_key}: {said}", duration=duration)
+        log.log(
+            logging.WARNING if status == "fail" else logging.INFO,
+            "%s %s: %s",
+            name,
+            period_key,
+            said,
+            extra={
+                "job": name,
+                "period": period_key,
+                "status": status,
+                "durationMs": round(duration * 1000),
+            },
+        )
+        return replace(outcome, telemetry=recorder.freeze())
 
     def _archive(self, report: Report) -> Archived:
         try:

@@ -107,8 +107,12 @@ class Schedule:
 
 def schedule_of(config: Config) -> Schedule | None:
     """The schedule of a validated configuration; None when its state is not in ``stateDir``
-    (a PostgreSQL store): a tick's quiet answer is told only from the file store."""
+    (a PostgreSQL store): a tick's quiet answer is told only from the file store. None too when
+    the file sets metrics: every run writes or pushes them, to say when it ticked
+    (docs/operations.md, "Metrics")."""
     if config.store.url is not None:
+        return None
+    if config.metrics.textfile is not None or config.metrics.pushgateway.url is not None:
         return None
     return Schedule(
         timezone=config.timezone,

@@ -21,7 +21,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import FrameType
 from typing import TYPE_CHECKING
@@ -30,12 +30,20 @@ from ops_schedule import __version__
 from ops_schedule.config import Config
 from ops_schedule.errors import ConfigError, OpsScheduleError
 from ops_schedule.redaction import Redactor, build_redactor, environment_secrets, redact_error
+from ops_schedule.service.export import (
+    RecordLike,
+    export_wanted,
+    next_runs,
+    publish_metrics,
+    snapshot_of,
+)
 from ops_schedule.service.heartbeat import Heartbeat, write_heartbeat
-from ops_schedule.service.prometheus import Metrics, OutcomeLike, RecordLike
+from ops_schedule.service.metrics_state import Counts, CountsFile, OutcomeLike
 
 if TYPE_CHECKING:
     from ops_schedule.clock import Clock
     from ops_schedule.reports.base import Job
+    from ops_schedule.service.prometheus import Metrics
     from ops_schedule.store.base import StateStore
 
 log = logging.getLogger(__name__)
@@ -98,7 +106,6 @@ class _StoreKeeper:
 def default_runtime(clock: Clock, jobs: Mapping[str, Job]) -> Runtime:
     """The real runner and state store behind the loop."""
     from ops_schedule.scheduling import runner
-    from ops_schedule.scheduling.rules import next_scheduled
 
     stores = _StoreKeeper()
 
@@ -116,12 +123,6 @@ def default_runtime(clock: Clock, jobs: Mapping[str, Job]) -> Runtime:
     def records(config: Config, now: datetime) -> Mapping[str, RecordLike]:
         view = stores.get(config).view(now)
         return {name: view.record(name) for name, _ in config.jobs.items()}
-
-    def next_runs(config: Config, now: datetime) -> Mapping[str, datetime | None]:
-        return {
-            name: next_scheduled(job, config.zone, now) if config.job_active(name) else None
-            for name, job in config.jobs.items()
-        }
 
     return Runtime(
         run_once=run_once,
@@ -187,18 +188,26 @@ def run_loop(
     metrics: Metrics | None = None,
     max_ticks: int | None = None,
     monotonic: Callable[[], float] = time.monotonic,
+    environ: Mapping[str, str] | None = None,
 ) -> int:
     """Tick until ``stop`` is set (or ``max_ticks`` ticks ran); return the number of ticks.
 
     ``waiter(timeout)`` sleeps and returns True when stopped; it defaults to ``stop.wait``.
-    ``monotonic`` measures how long each tick took. A config that is invalid at the first read
+    ``monotonic`` measures how long each tick took. ``environ`` holds the secrets of the
+    metrics' Pushgateway (default: the process's). A config that is invalid at the first read
     raises :class:`ConfigError`.
     """
     if interval <= 0:
         raise ValueError(f"interval must be positive, not {interval}")
     wait = waiter or stop.wait
     keeper = _ConfigKeeper(config_loader, metrics)  # raises ConfigError: nothing to fall back on
-    loop = _Loop(clock, runtime, metrics, Heartbeat.starting(interval, __version__))
+    loop = _Loop(
+        clock,
+        runtime,
+        metrics,
+        Heartbeat.starting(interval, __version__),
+        os.environ if environ is None else environ,
+    )
     ticks = 0
     try:
         while not stop.is_set() and (max_ticks is None or ticks < max_ticks):
@@ -223,14 +232,18 @@ class _Loop:
     runtime: Runtime
     metrics: Metrics | None
     heartbeat: Heartbeat
+    environ: Mapping[str, str]
+    counts: Counts = field(default_factory=Counts)  # since the loop started, unless exported
 
     def tick(self, config: Config, now: datetime, redactor: Redactor) -> None:
         self.heartbeat = _beat(config, self.heartbeat.tick_started(now))
         metrics = self.metrics
+        exporting = export_wanted(config, self.environ)
+        watched = metrics is not None or exporting
         try:
             outcomes = self.runtime.run_once(config, now, redactor)
-            records = self.runtime.records(config, now) if metrics is not None else {}
-            next_runs = self.runtime.next_runs(config, now) if metrics is not None else {}
+            records = self.runtime.records(config, now) if watched else {}
+            upcoming = self.runtime.next_runs(config, now) if watched else {}
         except Exception as exc:
             error = redact_error(exc, redactor)
             message = redactor.redact(f"tick at {now.isoformat()} failed: {error}")
@@ -243,15 +256,28 @@ class _Loop:
             self.heartbeat = _beat(config, self.heartbeat.tick_failed(error))
             return
         completed = self.clock()  # the runner logs each outcome itself
-        if metrics is not None:
-            metrics.observe_tick(
-                completed_at=completed,
-                duration=(completed - now).total_seconds(),
-                outcomes=outcomes,
-                records=records,
-                next_runs=next_runs,
+        if watched:
+            self.counts = self._count(config, outcomes, exporting=exporting)
+            snapshot = snapshot_of(
+                config, records, self.counts, upcoming=upcoming, last_tick_at=completed
             )
+            if metrics is not None:
+                metrics.observe_tick(duration=(completed - now).total_seconds(), snapshot=snapshot)
+            if exporting:
+                publish_metrics(config, self.environ, snapshot)
         self.heartbeat = _beat(config, self.heartbeat.tick_completed(completed))
+
+    def _count(self, config: Config, outcomes: Sequence[OutcomeLike], *, exporting: bool) -> Counts:
+        """The counts after this tick: kept in the state directory while metrics are written
+        or pushed (a manual ``run`` adds to the same file), else in memory."""
+        if exporting:
+            try:
+                return CountsFile(config.state_dir).add(outcomes)
+            except OSError as exc:
+                log.warning(
+                    "cannot keep the metrics' counters in %s: %s", config.state_dir, exc.strerror
+                )
+        return self.counts.add(outcomes)
 
     def next_wake(self, config: Config, now: datetime, interval: float) -> datetime:
         """The earlier of the runner's next wake and ``now + interval``; never a busy loop."""

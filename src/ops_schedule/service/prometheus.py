@@ -1,75 +1,60 @@
 """Prometheus metrics of the loop, on a registry of their own (never the global one).
 
-Off by default; ``loop --metrics-port N`` serves them on 127.0.0.1 unless told otherwise.
+Off by default; ``loop --metrics-port N`` serves them on 127.0.0.1 unless told otherwise. The
+families that ``run`` writes too (``service/metric_families.py``) are served from the snapshot of
+the last tick; four belong to the loop alone: how long ticks take, ticks that failed, whether the
+config is valid, and ``up``.
 """
 
 from __future__ import annotations
 
-import math
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Protocol
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import Collector
 
-OUTCOMES = ("ok", "fail", "skipped")
+from ops_schedule import __version__
+from ops_schedule.service.metric_families import Family, JobFacts, Snapshot, metric_families
+
 TICK_BUCKETS = (0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600)
 
 
-class OutcomeLike(Protocol):
-    """What the exporter needs of a run outcome (``runner.RunOutcome`` fits)."""
+def as_client_metric(family: Family) -> Metric:
+    """One family as prometheus_client's metric (a counter without a ``_created`` sample:
+    the counts outlive the process)."""
+    label_names = [name for name, _ in family.samples[0][0]] if family.samples else []
+    metric: CounterMetricFamily | GaugeMetricFamily
+    if family.kind == "counter":
+        metric = CounterMetricFamily(family.name, family.help, labels=label_names)
+    else:
+        metric = GaugeMetricFamily(family.name, family.help, labels=label_names)
+    for labels, value in family.samples:
+        metric.add_metric([v for _, v in labels], value)
+    return metric
 
-    @property
-    def job(self) -> str: ...
-    @property
-    def status(self) -> str: ...
 
+class _SnapshotCollector(Collector):
+    def __init__(self, current: Callable[[], Snapshot]) -> None:
+        self._current = current
 
-class RecordLike(Protocol):
-    """What the exporter needs of a job's stored record (``state.JobRecord`` fits)."""
-
-    @property
-    def last_success_at(self) -> datetime | None: ...
-    @property
-    def consecutive_failures(self) -> int: ...
+    def collect(self) -> Iterator[Metric]:
+        for family in metric_families(self._current()):
+            yield as_client_metric(family)
 
 
 class Metrics:
-    """The loop's metrics. Updated once per tick; the heartbeat age is computed at scrape time."""
+    """The loop's metrics: the snapshot of the last tick, plus the loop's own."""
 
-    def __init__(
-        self, job_names: Iterable[str], clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-    ) -> None:
-        self._clock = clock
-        self._last_tick_at: datetime | None = None
+    def __init__(self, job_names: Iterable[str]) -> None:
+        # Every job's run counters exist (at zero) from the start, so that rate() works.
+        self.snapshot = Snapshot(version=__version__, jobs=tuple(map(JobFacts, job_names)))
         self.registry = CollectorRegistry()
-        self.runs = Counter(
-            "ops_schedule_runs",
-            "Job runs by job and outcome (ok, fail, skipped).",
-            ["job", "outcome"],
-            registry=self.registry,
-        )
-        self.last_success = Gauge(
-            "ops_schedule_last_success_timestamp_seconds",
-            "Unix time of the job's last successful run.",
-            ["job"],
-            registry=self.registry,
-        )
-        self.next_run = Gauge(
-            "ops_schedule_next_run_timestamp_seconds",
-            "Unix time of the job's next scheduled run (active jobs only).",
-            ["job"],
-            registry=self.registry,
-        )
-        self.consecutive_failures = Gauge(
-            "ops_schedule_consecutive_failures",
-            "Failed runs of the job since its last success.",
-            ["job"],
-            registry=self.registry,
-        )
+        self.registry.register(_SnapshotCollector(lambda: self.snapshot))
         self.tick_duration = Histogram(
             "ops_schedule_tick_duration_seconds",
             "How long one tick of the loop took (evaluating and running due jobs).",
@@ -86,46 +71,14 @@ class Metrics:
             "1 while the config file is valid, 0 while the loop runs on the last good one.",
             registry=self.registry,
         )
-        self.heartbeat_age = Gauge(
-            "ops_schedule_heartbeat_age_seconds",
-            "Seconds since the last completed tick (NaN before the first).",
-            registry=self.registry,
-        )
-        self.heartbeat_age.set_function(self._heartbeat_age)
         self.up = Gauge("ops_schedule_up", "1 while the loop runs.", registry=self.registry)
         self.up.set(1)
         self.config_valid.set(1)
-        for job in job_names:
-            for outcome in OUTCOMES:
-                self.runs.labels(job=job, outcome=outcome)  # export zeros, so rate() works
 
-    def _heartbeat_age(self) -> float:
-        if self._last_tick_at is None:
-            return math.nan
-        return (self._clock() - self._last_tick_at).total_seconds()
-
-    def observe_tick(
-        self,
-        *,
-        completed_at: datetime,
-        duration: float,
-        outcomes: Iterable[OutcomeLike],
-        records: Mapping[str, RecordLike],
-        next_runs: Mapping[str, datetime | None],
-    ) -> None:
-        """Record one completed tick: its outcomes, the stored records and the next runs."""
-        self._last_tick_at = completed_at
+    def observe_tick(self, *, duration: float, snapshot: Snapshot) -> None:
+        """Record one completed tick: how long it took, and what the families now show."""
         self.tick_duration.observe(max(duration, 0.0))
-        for outcome in outcomes:
-            self.runs.labels(job=outcome.job, outcome=outcome.status).inc()
-        for job, record in records.items():
-            self.consecutive_failures.labels(job=job).set(record.consecutive_failures)
-            if record.last_success_at is not None:
-                self.last_success.labels(job=job).set(record.last_success_at.timestamp())
-        self.next_run.clear()  # a job disabled since the last tick has no next run
-        for job, when in next_runs.items():
-            if when is not None:
-                self.next_run.labels(job=job).set(when.timestamp())
+        self.snapshot = snapshot
 
     def observe_tick_error(self, duration: float) -> None:
         self.tick_errors.inc()

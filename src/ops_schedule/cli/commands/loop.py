@@ -17,7 +17,6 @@ from ops_schedule.service.loop import (
     install_stop_handlers,
     run_loop,
 )
-from ops_schedule.service.prometheus import Metrics, serve_metrics
 
 log = logging.getLogger("ops_schedule")
 
@@ -57,6 +56,9 @@ def loop(app: AppContext, interval: float, metrics_port: int | None, metrics_hos
     config = app.config()  # an invalid config at start is an error (exit 2), not a retry
     metrics = server = None
     if metrics_port is not None:
+        # Imported here: only a loop that serves metrics pays for the client library.
+        from ops_schedule.service.prometheus import Metrics, serve_metrics
+
         metrics = Metrics(JOB_NAMES)
         try:
             server = serve_metrics(metrics, metrics_port, metrics_host)

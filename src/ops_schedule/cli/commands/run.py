@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from types import FrameType
 from typing import TYPE_CHECKING
@@ -29,7 +30,10 @@ from ops_schedule.scheduling.view import schedule_of
 from ops_schedule.scheduling.viewcache import read_config_file, remember_schedule
 
 if TYPE_CHECKING:
-    from ops_schedule.scheduling.runner import NotRun, RunOutcome
+    from ops_schedule.config import Config
+    from ops_schedule.scheduling.runner import NotRun, Runner, RunOutcome
+
+log = logging.getLogger(__name__)
 
 
 @click.command()
@@ -85,6 +89,7 @@ def run(app: AppContext, now_mode: bool, force: bool, as_json: bool, jobs: tuple
                 results = list(runner.run_now(now, names, force=force))
             else:
                 results = list(runner.tick(now))
+        _export_metrics(config, runner, results)
     finally:
         store.close()
     if as_json:
@@ -107,10 +112,40 @@ def _quiet(app: AppContext, now: datetime) -> bool:
     again or loading the runner: from the schedule the last validation of the same file left,
     and the state. Then output uses that configuration's redactor, as after a full load."""
     schedule = app.schedule()
-    if schedule is None or not nothing_to_do(schedule, now):
+    if schedule is None or _exports_metrics(os.environ):
+        return False
+    if not nothing_to_do(schedule, now):
         return False
     app.use_schedule(schedule)
     return True
+
+
+def _exports_metrics(environ: Mapping[str, str]) -> bool:
+    """Whether this run pushes metrics from the environment alone: then even a run with
+    nothing due loads the configuration, to say when it ticked (a file that sets metrics
+    keeps a schedule from being kept at all: scheduling/view.py)."""
+    from ops_schedule.config.secrets import ENV_PUSHGATEWAY_URL
+
+    return bool(environ.get(ENV_PUSHGATEWAY_URL, "").strip())
+
+
+def _export_metrics(config: Config, runner: Runner, results: list[RunOutcome | NotRun]) -> None:
+    """The metrics of this run, written and pushed as configured; they never fail it."""
+    from ops_schedule.errors import StateError
+    from ops_schedule.scheduling.runner import RunOutcome
+    from ops_schedule.service.export import export_run, export_wanted
+
+    if not export_wanted(config, os.environ):
+        return
+    finished = utc_now()
+    try:
+        view = runner.store.view(finished)
+    except StateError as exc:
+        log.warning("metrics not written: %s", exc)
+        return
+    outcomes = [result for result in results if isinstance(result, RunOutcome)]
+    records = {name: view.record(name) for name in JOB_NAMES}
+    export_run(config, os.environ, outcomes, records, now=finished)
 
 
 class _Stopped(BaseException):

@@ -1,5 +1,5 @@
 """Where published results go besides the archive."""
 
-from ops_schedule.publishing.sinks.base import Posted, Sink
+from ops_schedule.publishing.sinks.base import Delivered, Outgoing, Posted, Sink
 
-__all__ = ["Posted", "Sink"]
+__all__ = ["Delivered", "Outgoing", "Posted", "Sink"]

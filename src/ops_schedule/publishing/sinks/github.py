@@ -37,7 +37,7 @@ from ops_schedule import __version__
 from ops_schedule.config import Config
 from ops_schedule.errors import SinkError
 from ops_schedule.publishing.sinks import spacing as process_spacing
-from ops_schedule.publishing.sinks.base import Posted
+from ops_schedule.publishing.sinks.base import Delivered, Outgoing, Posted, RetryHook
 from ops_schedule.publishing.sinks.comment import compose, marker
 from ops_schedule.publishing.sinks.github_api import (
     DEFAULT_SEARCH_COMMENTS,
@@ -67,6 +67,7 @@ def build_sink(
     *,
     timeout: httpx.Timeout = DEFAULT_TIMEOUT,
     on_wait: Callable[[float], None] | None = None,
+    on_retry: RetryHook | None = None,
 ) -> GitHubSink:
     """The sink for the configured dashboard issue, authenticated by ``GITHUB_TOKEN``.
 
@@ -85,6 +86,7 @@ def build_sink(
         search_comments=config.github.marker_search_comments,
         timeout=timeout,
         on_wait=on_wait,
+        on_retry=on_retry,
     )
 
 
@@ -142,6 +144,7 @@ class GitHubSink:
     __slots__ = (
         "_author",
         "_now",
+        "_on_retry",
         "_on_wait",
         "_spacing",
         "_timeout",
@@ -152,6 +155,8 @@ class GitHubSink:
         "repo",
         "search_comments",
     )
+    name = "github"
+    idempotent = True  # the marker finds an earlier comment of the same run
 
     def __init__(
         self,
@@ -164,6 +169,7 @@ class GitHubSink:
         search_comments: int = DEFAULT_SEARCH_COMMENTS,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         on_wait: Callable[[float], None] | None = None,
+        on_retry: RetryHook | None = None,
         now: Callable[[], float] = time.time,
         spacing: Spacing | None = None,
     ) -> None:
@@ -180,10 +186,18 @@ class GitHubSink:
         self._spacing = spacing or process_spacing.PROCESS_SPACING
         self._timeout = timeout
         self._on_wait = on_wait  # told every wait before it starts (tests record them)
+        self._on_retry = on_retry  # ... and whether it is a rate limit (metrics count both)
         self._now = now  # wall clock, for x-ratelimit-reset (epoch seconds)
 
     def __repr__(self) -> str:
         return f"GitHubSink(repo={self.repo!r}, issue={self.issue}, api_url={self.api_url!r})"
+
+    def deliver(self, outgoing: Outgoing) -> Delivered:
+        """The sink seam (``sinks.base.Sink``): the comment for the outgoing result."""
+        posted = self.post(
+            outgoing.job, outgoing.period_key, outgoing.markdown, outgoing.archive_hint
+        )
+        return Delivered(url=posted.url, created=posted.created)
 
     def post(self, job: str, period_key: str, body: str, archive_hint: str) -> Posted:
         """Create the comment for ``job``/``period_key``, or return the one already there."""
@@ -268,6 +282,8 @@ class GitHubSink:
             )
             if self._on_wait is not None:
                 self._on_wait(wait)
+            if self._on_retry is not None:
+                self._on_retry(wait, exc.asked is not None or exc.floor > 0)
             return timedelta(seconds=wait)
 
         return decide
