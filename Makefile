@@ -50,7 +50,9 @@ test: lint typecheck
 	TZ=UTC $(BIN)/python -m pytest -q -m "not slow and not property"
 
 # Deployment files: Compose (docker-compose v1.29), a fresh-venv install as in the Dockerfile
-# plus `loop`/`health`, the systemd unit, the Kubernetes manifests. Needs the package registries.
+# plus `loop`/`health`, the systemd unit, the Kubernetes manifests, the metrics of `run` with
+# promtool and a real Pushgateway, the alert rules, the GitHub Actions recipe (actionlint).
+# Needs the package registries.
 check-deploy:
 	PYTHON=$(PYTHON) sh deploy/check-deploy.sh
 

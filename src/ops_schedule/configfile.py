@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 DEFAULT_CONFIG_PATH = Path("config/proxy-mcp/ops-schedule.json")
 SCHEMA_PATH = Path("config/proxy-mcp/ops-schedule.schema.json")
@@ -54,3 +55,44 @@ JOB_NAMES = tuple(JOB_DEFAULTS)
 def config_path(path: Path | None, environ: Mapping[str, str]) -> Path:
     """The file a command reads: ``path``, else ``$OPS_SCHEDULE_CONFIG``, else the default."""
     return path or Path(environ.get(ENV_CONFIG) or DEFAULT_CONFIG_PATH)
+
+
+# Secrets that may come from the environment instead of the file; the variable wins
+# (docs/configuration.md, "Secrets"). Like GITHUB_TOKEN, they are read where they are used,
+# never copied into the validated configuration.
+ENV_SLACK_WEBHOOK_URL = "OPS_SCHEDULE_SLACK_WEBHOOK_URL"
+ENV_WEBHOOK_URL = "OPS_SCHEDULE_WEBHOOK_URL"
+ENV_WEBHOOK_SECRET = "OPS_SCHEDULE_WEBHOOK_SECRET"  # noqa: S105 - a variable's name
+ENV_PING_URL = "OPS_SCHEDULE_PING_URL"
+ENV_PUSHGATEWAY_URL = "OPS_SCHEDULE_PUSHGATEWAY_URL"
+MIN_PATH_CHARS = 16  # a URL's path this long carries its token (a short one is a route name)
+
+
+def ping_variable(job: str) -> str:
+    """``OPS_SCHEDULE_PING_URL_<JOB>``: one job's own ping URL."""
+    return f"{ENV_PING_URL}_{job.upper()}"
+
+
+URL_VARIABLES = (
+    ENV_SLACK_WEBHOOK_URL,
+    ENV_WEBHOOK_URL,
+    ENV_PING_URL,
+    *(ping_variable(job) for job in JOB_NAMES),
+    ENV_PUSHGATEWAY_URL,
+)
+
+
+def with_path(url: str) -> tuple[str, ...]:
+    """A URL, and its path and query on their own: a message may quote either."""
+    parts = urlsplit(url)
+    rest = parts.path + (f"?{parts.query}" if parts.query else "")
+    return (url, rest) if len(rest) >= MIN_PATH_CHARS else (url,)
+
+
+def environment_literals(environ: Mapping[str, str]) -> tuple[str, ...]:
+    """The secrets the environment holds for the sinks, the pings and the Pushgateway, for the
+    redactor to remove literally (docs/redaction.md, "Literal secrets")."""
+    urls = (environ.get(name, "").strip() for name in URL_VARIABLES)
+    literals = [part for url in urls if url for part in with_path(url)]
+    secret = environ.get(ENV_WEBHOOK_SECRET, "").strip()
+    return (*literals, *([secret] if secret else []))

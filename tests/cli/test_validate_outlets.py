@@ -11,6 +11,9 @@ import pytest
 
 from ops_schedule.cli.main import main
 
+# cli.main switches the process-wide redactor and logging; put them back.
+pytestmark = pytest.mark.usefixtures("clean_process_state")
+
 DAILY = "daily_observability_report"
 
 

@@ -27,6 +27,9 @@ from ops_schedule.scheduling import runner as runner_module
 from ops_schedule.scheduling.runner import Runner
 from ops_schedule.service.metrics_state import CountsFile
 
+# cli.main switches the process-wide redactor and logging; put them back.
+pytestmark = pytest.mark.usefixtures("clean_process_state")
+
 NOW = (INSTANT + timedelta(minutes=5)).astimezone(UTC)  # 2026-11-26 09:05 in Tokyo
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ops_schedule.cli.output import current_redactor, use_redactor
+from ops_schedule.configfile import environment_literals
 from ops_schedule.redaction import Redactor, build_redactor, environment_secrets
 
 if TYPE_CHECKING:
@@ -47,7 +48,13 @@ class AppContext:
 
         config = load_config(self.config_path)
         self._config = config
-        self._use_redaction(config.redaction.patterns, config.redaction.placeholder)
+        from ops_schedule.config.secrets import literal_secrets  # the validator: see above
+
+        self._use_redaction(
+            config.redaction.patterns,
+            config.redaction.placeholder,
+            literal_secrets(os.environ, config),  # the token, the sinks' and pings' URLs
+        )
         return config
 
     def schedule(self) -> Schedule | None:
@@ -62,10 +69,14 @@ class AppContext:
     def use_schedule(self, schedule: Schedule) -> None:
         """Switch every output to the redactor of ``schedule``'s configuration, as config()
         does."""
-        self._use_redaction(schedule.patterns, schedule.placeholder)
+        # A quiet run's output names no secret of the file; those of the environment, as ever.
+        literals = (*environment_secrets(os.environ), *environment_literals(os.environ))
+        self._use_redaction(schedule.patterns, schedule.placeholder, literals)
 
-    def _use_redaction(self, patterns: tuple[str, ...], placeholder: str) -> None:
-        self._redactor = build_redactor(patterns, placeholder, environment_secrets(os.environ))
+    def _use_redaction(
+        self, patterns: tuple[str, ...], placeholder: str, literals: tuple[str, ...]
+    ) -> None:
+        self._redactor = build_redactor(patterns, placeholder, literals)
         # From here on stdout, stderr, log lines and error lines use the configured one.
         use_redactor(self._redactor)
 

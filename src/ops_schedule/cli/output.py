@@ -21,6 +21,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import TextIO, cast
 
+from ops_schedule.configfile import environment_literals
 from ops_schedule.redaction import Redactor, StreamRedactor, build_redactor, environment_secrets
 
 
@@ -37,7 +38,7 @@ def current_redactor() -> Redactor:
     the process's own secrets, such as the GitHub token, as literals)."""
     if _Current.configured is not None:
         return _Current.configured
-    secrets = environment_secrets(os.environ)
+    secrets = (*environment_secrets(os.environ), *environment_literals(os.environ))
     if _Current.builtin is None or _Current.builtin_secrets != secrets:
         _Current.builtin = build_redactor(literals=secrets)
         _Current.builtin_secrets = secrets

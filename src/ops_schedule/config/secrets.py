@@ -8,12 +8,20 @@ problem with it is reported without the value (``problems.format_error`` shows `
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import AfterValidator, StrictStr, WithJsonSchema
 from pydantic.fields import FieldInfo
 
 from ops_schedule.config.values import URL
+from ops_schedule.configfile import (
+    environment_literals,
+    with_path,
+)
+from ops_schedule.redaction import environment_secrets
+
+if TYPE_CHECKING:
+    from ops_schedule.config import Config
 
 
 class Hidden:
@@ -78,31 +86,6 @@ SigningSecret = Annotated[_SigningSecret | None, HIDDEN]
 
 # --------------------------------------------------------------------------- from the environment
 
-# Each secret may come from a variable instead of the file; the variable wins. Like
-# GITHUB_TOKEN, they are read where they are used, never copied into the Config.
-ENV_SLACK_WEBHOOK_URL = "OPS_SCHEDULE_SLACK_WEBHOOK_URL"
-ENV_WEBHOOK_URL = "OPS_SCHEDULE_WEBHOOK_URL"
-ENV_WEBHOOK_SECRET = "OPS_SCHEDULE_WEBHOOK_SECRET"  # noqa: S105 - a variable's name
-ENV_PING_URL = "OPS_SCHEDULE_PING_URL"
-ENV_PUSHGATEWAY_URL = "OPS_SCHEDULE_PUSHGATEWAY_URL"
-
-
-def ping_variable(job: str) -> str:
-    """``OPS_SCHEDULE_PING_URL_<JOB>``: one job's own ping URL."""
-    return f"{ENV_PING_URL}_{job.upper()}"
-
-
-def secret_variables(job_names: tuple[str, ...]) -> tuple[str, ...]:
-    """Every variable that may hold a secret of this process."""
-    return (
-        ENV_SLACK_WEBHOOK_URL,
-        ENV_WEBHOOK_URL,
-        ENV_WEBHOOK_SECRET,
-        ENV_PING_URL,
-        *(ping_variable(job) for job in job_names),
-        ENV_PUSHGATEWAY_URL,
-    )
-
 
 def from_environment(
     environ: Mapping[str, str],
@@ -121,3 +104,24 @@ def from_environment(
         return check(value), None
     except ValueError as exc:
         return None, f"{variable} {exc}"
+
+
+def literal_secrets(environ: Mapping[str, str], config: Config | None = None) -> tuple[str, ...]:
+    """Every secret this process may hold, for the redactor to remove wherever it appears:
+    ``GITHUB_TOKEN`` (the redactor's own list), the secret variables (configfile.py), and the
+    secrets written in the config file (docs/redaction.md, "Literal secrets")."""
+    from ops_schedule.config import JOB_NAMES
+
+    found: list[str] = []
+    if config is not None:
+        urls = [
+            config.slack.webhook_url,
+            config.webhook.url,
+            config.pings.url,
+            *(getattr(config.pings.jobs, job) for job in JOB_NAMES),
+            config.metrics.pushgateway.url,
+        ]
+        found = [part for url in urls if url for part in with_path(url)]
+        if config.webhook.secret:
+            found.append(config.webhook.secret)
+    return (*environment_secrets(environ), *environment_literals(environ), *found)

@@ -13,16 +13,16 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from ops_schedule.config import JOB_NAMES, Config
-from ops_schedule.config.secrets import (
+from ops_schedule.config.secrets import check_signing_secret, from_environment
+from ops_schedule.configfile import (
     ENV_PING_URL,
     ENV_SLACK_WEBHOOK_URL,
     ENV_WEBHOOK_SECRET,
     ENV_WEBHOOK_URL,
-    check_signing_secret,
-    from_environment,
     ping_variable,
 )
 from ops_schedule.errors import JobError
+from ops_schedule.logfields import log_fields
 from ops_schedule.publishing.ledger import DeliveryLedger
 from ops_schedule.publishing.pings import NoPings, Pinger, Pings
 from ops_schedule.publishing.sinks.github_setup import posting_problems
@@ -150,7 +150,9 @@ class Outlets:
         """Who is told of this run; a job without a (valid) ping URL tells no one."""
         url, problem = ping_url(self.config, self.environ, job)
         if problem is not None:
-            log.warning("%s %s: not pinged: %s", job, period_key, problem)
+            log.warning(
+                "%s %s: not pinged: %s", job, period_key, problem, extra=log_fields(job, period_key)
+            )
         if url is None:
             return NoPings()
         pings = self.config.pings

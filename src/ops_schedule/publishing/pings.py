@@ -33,6 +33,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ops_schedule import __version__
 from ops_schedule.config.monitoring import PingService
+from ops_schedule.logfields import log_fields
 from ops_schedule.publishing.telemetry import PingEvent, Recorder
 
 if TYPE_CHECKING:
@@ -166,7 +167,7 @@ class Pinger:
                 event,
                 self.service,
                 problem,
-                extra={"job": self.job, "period": self.period_key, "ping": event},
+                extra=log_fields(self.job, self.period_key, ping=event),
             )
 
     def _send(self, request: PingRequest) -> str | None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from ops_schedule.errors import SinkError
 from ops_schedule.fsutil import atomic_write_text, remove_stale_temp_files, temp_pattern
+from ops_schedule.logfields import log_fields
 from ops_schedule.publishing.ledger import DeliveryLedger
 from ops_schedule.publishing.sinks.base import Delivered, Outgoing, Sink
 from ops_schedule.publishing.telemetry import Recorder
@@ -122,7 +123,7 @@ def deliver(
                 outgoing.job,
                 outgoing.period_key,
                 sink.name,
-                extra=_fields(outgoing, sink.name),
+                extra=log_fields(outgoing.job, outgoing.period_key, sink=sink.name),
             )
             recorder.outcome(sink.name, "reused")
             continue
@@ -158,12 +159,8 @@ def _remember(ledger: DeliveryLedger, outgoing: Outgoing, sink: str) -> None:
             sink,
             ledger.path,
             exc.strerror,
-            extra=_fields(outgoing, sink),
+            extra=log_fields(outgoing.job, outgoing.period_key, sink=sink),
         )
-
-
-def _fields(outgoing: Outgoing, sink: str) -> dict[str, str]:
-    return {"job": outgoing.job, "period": outgoing.period_key, "sink": sink}
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,12 +16,14 @@ from typing import TYPE_CHECKING, Literal
 
 from ops_schedule.clock import Clock, utc_now
 from ops_schedule.config import JOB_NAMES, Config
+from ops_schedule.config.secrets import literal_secrets
 from ops_schedule.errors import JobError, SinkError, StateError
+from ops_schedule.logfields import log_fields
 from ops_schedule.processes import this_process
 from ops_schedule.publishing.outlets import Outlets
 from ops_schedule.publishing.publish import Archived, archive, deliver
 from ops_schedule.publishing.telemetry import Recorder, Telemetry
-from ops_schedule.redaction import Redactor, build_redactor, environment_secrets, redact_error
+from ops_schedule.redaction import Redactor, build_redactor, redact_error
 from ops_schedule.reports.base import Job, JobContext, Report, Skipped
 from ops_schedule.scheduling.history import decision_for, history_of
 from ops_schedule.scheduling.holds import hold_of, stale_after
@@ -122,7 +124,7 @@ class Runner:
         self.redactor: Redactor = redactor or build_redactor(
             config.redaction.patterns,
             config.redaction.placeholder,
-            environment_secrets(environ),  # the token, whatever GitHub's own text quotes
+            literal_secrets(environ, config),  # the token, the sinks' and pings' URLs
         )
         self.quiet = quiet
 
@@ -160,6 +162,7 @@ class Runner:
                     "%s: the previous attempt for %s was interrupted; recorded as failed",
                     name,
                     record.running.period,
+                    extra=log_fields(name, record.running.period, status="interrupted"),
                 )
                 record = record.interrupted()
             plan = self._plan(name, record, now, manual=manual, force=force)
@@ -183,11 +186,23 @@ class Runner:
         elif decision.due:
             period = decision.slot.period_key
         else:
-            log.info("%s %s: %s", name, decision.slot.period_key, BUSY)
+            log.info(
+                "%s %s: %s",
+                name,
+                decision.slot.period_key,
+                BUSY,
+                extra=log_fields(name, decision.slot.period_key, status="not-run"),
+            )
             return NotRun(name, decision.slot.period_key, BUSY)
         holder = busy.holder
         if holder is None:
-            log.info("%s %s: not run: %s", name, period, BUSY)
+            log.info(
+                "%s %s: not run: %s",
+                name,
+                period,
+                BUSY,
+                extra=log_fields(name, period, status="not-run"),
+            )
             return NotRun(name, period, BUSY, held=True)
         marker = Running(record.running.period if record.running else period, holder.since,
                          holder.pid, holder.host)  # fmt: skip
@@ -202,6 +217,7 @@ class Runner:
             name,
             period,
             reason,
+            extra=log_fields(name, period, status="stale-claim" if hold.stale else "not-run"),
         )
         return NotRun(name, period, reason, held=True, stale=hold.stale)
 
@@ -312,12 +328,7 @@ class Runner:
             name,
             period_key,
             said,
-            extra={
-                "job": name,
-                "period": period_key,
-                "status": status,
-                "durationMs": round(duration * 1000),
-            },
+            extra=log_fields(name, period_key, status=status, duration=duration),
         )
         return replace(outcome, telemetry=recorder.freeze())
 

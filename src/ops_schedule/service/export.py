@@ -14,7 +14,8 @@ from typing import Protocol
 
 from ops_schedule import __version__
 from ops_schedule.config import JOB_NAMES, Config
-from ops_schedule.config.secrets import ENV_PUSHGATEWAY_URL, from_environment
+from ops_schedule.config.secrets import from_environment
+from ops_schedule.configfile import ENV_PUSHGATEWAY_URL
 from ops_schedule.fsutil import atomic_write_text
 from ops_schedule.publishing.outlets import sink_names
 from ops_schedule.scheduling.rules import next_scheduled

@@ -28,8 +28,9 @@ from typing import TYPE_CHECKING
 
 from ops_schedule import __version__
 from ops_schedule.config import Config
+from ops_schedule.config.secrets import literal_secrets
 from ops_schedule.errors import ConfigError, OpsScheduleError
-from ops_schedule.redaction import Redactor, build_redactor, environment_secrets, redact_error
+from ops_schedule.redaction import Redactor, build_redactor, redact_error
 from ops_schedule.service.export import (
     RecordLike,
     export_wanted,
@@ -173,7 +174,9 @@ class _ConfigKeeper:
 
 def _redactor(config: Config) -> Redactor:
     return build_redactor(
-        config.redaction.patterns, config.redaction.placeholder, environment_secrets(os.environ)
+        config.redaction.patterns,
+        config.redaction.placeholder,
+        literal_secrets(os.environ, config),
     )
 
 

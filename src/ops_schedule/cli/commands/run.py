@@ -24,7 +24,7 @@ from ops_schedule.cli.app import (
     pass_app,
 )
 from ops_schedule.clock import utc_now
-from ops_schedule.configfile import JOB_NAMES, config_path
+from ops_schedule.configfile import ENV_PUSHGATEWAY_URL, JOB_NAMES, config_path
 from ops_schedule.scheduling.idle import nothing_to_do
 from ops_schedule.scheduling.view import schedule_of
 from ops_schedule.scheduling.viewcache import read_config_file, remember_schedule
@@ -124,8 +124,6 @@ def _exports_metrics(environ: Mapping[str, str]) -> bool:
     """Whether this run pushes metrics from the environment alone: then even a run with
     nothing due loads the configuration, to say when it ticked (a file that sets metrics
     keeps a schedule from being kept at all: scheduling/view.py)."""
-    from ops_schedule.config.secrets import ENV_PUSHGATEWAY_URL
-
     return bool(environ.get(ENV_PUSHGATEWAY_URL, "").strip())
 
 

@@ -13,6 +13,7 @@ import logging
 
 from ops_schedule.config import Locale
 from ops_schedule.errors import SinkError
+from ops_schedule.logfields import log_fields
 from ops_schedule.publishing.sinks.base import Delivered, Outgoing, RetryHook
 from ops_schedule.publishing.sinks.http import Receiver, Refused, post_json
 from ops_schedule.publishing.sinks.slack_message import slack_message
@@ -70,6 +71,6 @@ class SlackSink:
             "Posted %s %s to Slack",
             outgoing.job,
             outgoing.period_key,
-            extra={"job": outgoing.job, "period": outgoing.period_key, "sink": self.name},
+            extra=log_fields(outgoing.job, outgoing.period_key, sink=self.name),
         )
         return Delivered(url=None, created=True)

@@ -20,6 +20,7 @@ import hmac
 import logging
 
 from ops_schedule.errors import SinkError
+from ops_schedule.logfields import log_fields
 from ops_schedule.publishing.sinks.base import Delivered, Outgoing, RetryHook
 from ops_schedule.publishing.sinks.http import Receiver, Refused, post_json
 
@@ -92,6 +93,6 @@ class WebhookSink:
             "Posted %s %s to the webhook",
             outgoing.job,
             outgoing.period_key,
-            extra={"job": outgoing.job, "period": outgoing.period_key, "sink": self.name},
+            extra=log_fields(outgoing.job, outgoing.period_key, sink=self.name),
         )
         return Delivered(url=None, created=True)
