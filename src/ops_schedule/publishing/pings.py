@@ -193,7 +193,7 @@ def _attempt(client: httpx.Client, request: PingRequest, timeout: float) -> tupl
     """(why it failed or None, whether another attempt may help)."""
     import httpx
 
-    from ops_schedule.publishing.sinks.github_api import _DeadlinePassed, _within
+    from ops_schedule.deadline import DeadlinePassed, within
 
     def send() -> int:
         # Only the status matters; the answer's body is never read.
@@ -201,8 +201,8 @@ def _attempt(client: httpx.Client, request: PingRequest, timeout: float) -> tupl
             return response.status_code
 
     try:
-        status = _within(timeout, send)
-    except _DeadlinePassed:
+        status = within(timeout, send, name="ping")
+    except DeadlinePassed:
         return f"no answer within {timeout:g} s", True
     except httpx.TimeoutException:
         return "no answer in time", True

@@ -30,7 +30,7 @@ def push(url: str, text: str, *, job: str, instance: str | None, timeout: float)
     """Replace the group's metrics with ``text``; raise :class:`PushError` if it fails."""
     import httpx  # only a run that pushes pays for the HTTP stack
 
-    from ops_schedule.publishing.sinks.github_api import _DeadlinePassed, _within
+    from ops_schedule.deadline import DeadlinePassed, within
 
     def send() -> tuple[int, str]:
         headers = {"Content-Type": CONTENT_TYPE, "User-Agent": f"ops-schedule/{__version__}"}
@@ -46,8 +46,8 @@ def push(url: str, text: str, *, job: str, instance: str | None, timeout: float)
             return response.status_code, reason.decode("utf-8", "replace")
 
     try:
-        status, reason = _within(timeout, send)
-    except _DeadlinePassed:
+        status, reason = within(timeout, send, name="push")
+    except DeadlinePassed:
         raise PushError(f"the Pushgateway did not answer within {timeout:g} s") from None
     except httpx.HTTPError as exc:
         raise PushError(f"cannot reach the Pushgateway ({type(exc).__name__})") from None

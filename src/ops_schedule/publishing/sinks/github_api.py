@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import email.utils
 import logging
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -27,6 +26,8 @@ from typing import Any, TypeVar
 
 import httpx
 
+from ops_schedule.deadline import DeadlinePassed as _DeadlinePassed
+from ops_schedule.deadline import within
 from ops_schedule.errors import SinkError
 from ops_schedule.publishing.sinks.base import Posted
 from ops_schedule.publishing.sinks.comment import carries_marker, same_body
@@ -389,36 +390,8 @@ class IssueComments:
         return f"GitHub answered {status} {phrase(status)} while {what}: {message}"
 
 
-class _DeadlinePassed(Exception):  # noqa: N818 - a condition, turned into Transient at once
-    pass
-
-
 def _within(seconds: float, call: Callable[[], T]) -> T:
-    """``call()`` if it returns within ``seconds``; else :class:`_DeadlinePassed`, and the call
-    is left to end on its own in a daemon thread (it cannot outlive the process)."""
-    if seconds == float("inf"):
-        return call()
-    if seconds <= 0:
-        raise _DeadlinePassed
-    outcome: list[tuple[bool, Any]] = []
-    done = threading.Event()
-
-    def run() -> None:
-        try:
-            outcome.append((True, call()))
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller, raised there
-            outcome.append((False, exc))
-        finally:
-            done.set()
-
-    threading.Thread(target=run, name="github-request", daemon=True).start()
-    if not done.wait(seconds):
-        raise _DeadlinePassed
-    succeeded, value = outcome[0]
-    if not succeeded:
-        raise value
-    result: T = value
-    return result
+    return within(seconds, call, name="github-request")
 
 
 def _json(response: httpx.Response) -> Any:

@@ -25,16 +25,11 @@ import httpx
 import stamina
 
 from ops_schedule import __version__
+from ops_schedule.deadline import DeadlinePassed, within
 from ops_schedule.errors import SinkError
 from ops_schedule.publishing.sinks.base import RetryHook
 from ops_schedule.publishing.sinks.github import retry_wait
-from ops_schedule.publishing.sinks.github_api import (
-    Transient,
-    _DeadlinePassed,
-    _within,
-    phrase,
-    rate_limit_wait,
-)
+from ops_schedule.publishing.sinks.github_api import Transient, phrase, rate_limit_wait
 
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 MAX_ATTEMPTS = 12
@@ -127,10 +122,10 @@ def _send(
 ) -> Answer:
     label = receiver.label
     try:
-        answer, retry_after = _within(
+        answer, retry_after = within(
             deadline, lambda: _request(client, receiver.url, body, headers)
         )
-    except _DeadlinePassed:
+    except DeadlinePassed:
         raise Transient(
             f"no complete answer from {label} within {max(deadline, 0):.0f} s, the time left "
             "of the retry budget"
