@@ -112,6 +112,23 @@ def test_one_run_reaches_github_slack_the_webhook_and_the_ping_service(  # noqa:
     assert signing not in written
 
 
+def test_github_retries_and_rate_limit_waits_are_counted_for_the_metrics(
+    tmp_path, fake_github, github_token
+):
+    fake_github.fail_next("429", retry_after=7)
+    fake_github.fail_next("502")
+    doc = document(
+        dashboardIssue=fake_github.issue,
+        github={"repo": fake_github.repo, "apiUrl": fake_github.url},
+    )
+    doc["jobs"][JOB]["postToIssue"] = True
+    outcome = run(doc, {"GITHUB_TOKEN": github_token})
+    assert outcome.status == "ok", outcome.error
+    assert outcome.telemetry.sinks == (
+        SinkReport("github", "posted", retries=2, rate_limit_waits=1, rate_limit_seconds=7.0),
+    )
+
+
 def test_a_failed_job_is_pinged_as_a_failure_with_its_error_redacted(
     tmp_path, ping_service, caplog
 ):
