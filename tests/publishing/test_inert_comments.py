@@ -165,6 +165,41 @@ def test_comments_built_from_hostile_logs_render_with_nothing_active_from_the_lo
     assert all(item.find_all("code") for item in proposals)
 
 
+WEEKLY = "weekly_observability_report"
+
+
+@pytest.mark.usefixtures("no_backoff")
+@pytest.mark.parametrize("locale", ["en", "ja"])
+def test_a_weekly_report_with_a_trend_and_follow_ups_from_hostile_archives_is_inert(
+    tmp_path: Path, fake_github, github_token, locale
+):
+    # Two weeks of hostile events: the first week's archive feeds this week's trend (p95 per
+    # MCP, failures by error type) and the follow-up of its proposals.
+    last_week = INSTANT - timedelta(days=7)
+    events = _events(list(HOSTILE), last_week) + _events(list(HOSTILE), INSTANT)
+    _write_lines(tmp_path / "events.jsonl", events)
+    raw, _ = _config(tmp_path, fake_github)
+    raw["locale"] = locale
+    raw["jobs"][WEEKLY] = {"enabled": True, "postToIssue": True}
+    config = parse_config(raw, environ={})
+    for now in (last_week, INSTANT):
+        runner = Runner(
+            config, jobs=JOBS, clock=lambda now=now: now, environ={"GITHUB_TOKEN": github_token}
+        )
+        assert [getattr(o, "status", None) for o in runner.run_now(now, [WEEKLY])] == ["ok"]
+
+    body = fake_github.bodies()[-1]
+    root = render(body)
+    assert {node.tag for node in root.elements()} <= ALLOWED_TAGS
+    assert active_text(root) == []
+    outside = "".join(root.texts_outside())
+    assert [word for word in TELLTALES if word in outside] == []
+    trend_cells = " ".join(
+        code.text() for table in root.find_all("table")[-3:] for code in table.find_all("code")
+    )
+    assert "@octocat" in trend_cells  # the trend's rows name the hostile MCPs, as text
+
+
 # --------------------------------------------------------------------------- secrets
 
 SAMPLES: dict[str, Sample] = {

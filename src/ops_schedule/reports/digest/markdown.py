@@ -12,7 +12,7 @@ from ops_schedule.reports.digest.followup import FollowUp
 from ops_schedule.reports.digest.rules import Cause, Digest, DigestProposal, IncidentTotals, Window
 from ops_schedule.reports.digest.text import ACTIONS, TEXT
 from ops_schedule.reports.digest.trend_markdown import trend_markdown
-from ops_schedule.reports.markdown import MAX_REPORT_CHARS, clip, code_span, cut_lines, table
+from ops_schedule.reports.markdown import MAX_REPORT_CHARS, clip, code_span, cut_lines, prose, table
 from ops_schedule.reports.trend.change import change_mark
 from ops_schedule.reports.trend.model import Trend
 from ops_schedule.timefmt import local_minute, utc_iso
@@ -317,7 +317,7 @@ def _follow_up_lines(follow_up: FollowUp, locale: Locale) -> list[str]:
     lines = [f"### {text['follow_up'].format(period=follow_up.period)}", ""]
     if follow_up.problem is not None:
         key = "follow_up_missing" if follow_up.missing else "follow_up_unreadable"
-        lines.append(text[key].format(period=follow_up.period, problem=follow_up.problem))
+        lines.append(text[key].format(period=follow_up.period, problem=prose(follow_up.problem)))
     elif not follow_up.items:
         lines.append(text["follow_up_none"])
     lines.extend(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ops_schedule.config import Locale
 from ops_schedule.reports.digest.text import TEXT
-from ops_schedule.reports.markdown import clip, code_span
+from ops_schedule.reports.markdown import clip, code_span, prose
 from ops_schedule.reports.trend.markdown import legend, section_table, trend_chart
 from ops_schedule.reports.trend.model import Series, Trend
 
@@ -59,5 +59,5 @@ def trend_markdown(trend: Trend, locale: Locale) -> list[str]:
             ]
         )
     lines.extend([legend(trend, locale), ""])
-    lines.extend(f"- {note}" for note in trend.notes)
+    lines.extend(f"- {prose(note)}" for note in trend.notes)
     return lines

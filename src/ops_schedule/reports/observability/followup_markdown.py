@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ops_schedule.config import Locale
-from ops_schedule.reports.markdown import code_span
+from ops_schedule.reports.markdown import code_span, prose
 from ops_schedule.reports.observability.followup import FollowUp, FollowUpItem, Value
 from ops_schedule.reports.observability.text import LABELS, fmt_int, fmt_ms, fmt_percent
 from ops_schedule.reports.trend.change import change_mark
@@ -47,7 +47,7 @@ def follow_up_markdown(follow_up: FollowUp, locale: Locale) -> str:
     lines = [f"### {t['followUp'].format(period=follow_up.period)}", ""]
     if follow_up.problem is not None:
         key = "followUp.missing" if follow_up.missing else "followUp.unreadable"
-        lines.append(t[key].format(period=follow_up.period, problem=follow_up.problem))
+        lines.append(t[key].format(period=follow_up.period, problem=prose(follow_up.problem)))
     elif not follow_up.items and not follow_up.skipped:
         lines.append(t["followUp.none"])
     lines.extend(_line(item, locale) for item in follow_up.items)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from ops_schedule.config import Locale
-from ops_schedule.reports.markdown import code_span
+from ops_schedule.reports.markdown import code_span, prose
 from ops_schedule.reports.observability.text import LABELS
 from ops_schedule.reports.trend.markdown import (
     FAILURES_COLOR,
@@ -49,7 +49,7 @@ def trend_markdown(trend: Trend, locale: Locale) -> str:
         return totals_label[row.key]
 
     def name(row: Series) -> str:
-        return row.key
+        return code_span(row.key)  # an MCP name from the log: data, inert (docs/markdown-safety.md)
 
     def error_type(row: Series) -> str:
         return code_span(row.key)
@@ -72,5 +72,5 @@ def trend_markdown(trend: Trend, locale: Locale) -> str:
         ]
     parts.append(legend(trend, locale))
     if trend.notes:
-        parts.append("\n".join(f"- {note}" for note in trend.notes))
+        parts.append("\n".join(f"- {prose(note)}" for note in trend.notes))
     return "\n\n".join(parts)
