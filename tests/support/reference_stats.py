@@ -97,6 +97,9 @@ def reference_stats(  # noqa: C901, PLR0912, PLR0915 - one plain function, read 
         count = math.ceil((summary.end - summary.start) / bucket)
         for k in range(count):
             summary.buckets[summary.start + k * bucket] = [0, 0]
+    starts = [start for start, end in bounds if start < end]
+    # Transitions older than 7 days before the first window are never used (the look-back).
+    lookback = min(starts) - timedelta(days=7) if starts else None
     files = _segments(path)
     if not files:
         for summary in stats:
@@ -132,13 +135,14 @@ def reference_stats(  # noqa: C901, PLR0912, PLR0915 - one plain function, read 
         transition = None
         if (
             isinstance(metadata, dict)
+            and (lookback is None or at >= lookback)
             and metadata.get("circuit") in ("open", "half-open", "closed")
             and isinstance(metadata.get("mcp"), str)
             and metadata["mcp"]
         ):
             transition = (metadata["mcp"], CircuitTransition(at, metadata["circuit"]))
             for summary in stats:
-                if at <= summary.end:
+                if at < summary.end:
                     current = summary.circuit.get(transition[0])
                     if current is None or at >= current.at:
                         summary.circuit[transition[0]] = transition[1]

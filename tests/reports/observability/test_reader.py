@@ -23,6 +23,9 @@ from ops_schedule.reports.observability.stats import CircuitTransition
 WINDOWS = [(T0 - DAY, T0), (T0, T0 + DAY)]  # previous day, current day
 
 
+SECOND = timedelta(seconds=1)
+
+
 def collect(path: Path, windows=None, bucket=HOUR, **options):
     return collect_stats(path, windows or WINDOWS, bucket=bucket, **options)
 
@@ -100,7 +103,7 @@ def circuit(at, state, mcp="github"):
     return event(at, "ok", metadata={"circuit": state, "mcp": mcp})
 
 
-def test_circuit_state_is_the_last_transition_at_or_before_each_window_end(tmp_path):
+def test_circuit_state_is_the_last_transition_before_each_window_end(tmp_path):
     lines = [
         circuit(T0 - 3 * DAY, "open", "slack"),  # long before: still open at both ends
         circuit(T0 - 2 * HOUR, "open"),
@@ -108,7 +111,8 @@ def test_circuit_state_is_the_last_transition_at_or_before_each_window_end(tmp_p
         circuit(T0 + 2 * HOUR, "closed"),
         circuit(T0 + 3 * HOUR, "open"),
         circuit(T0 + 4 * HOUR, "half-open"),
-        circuit(T0 + DAY, "closed", "notion"),  # exactly at the end: counts for the state
+        circuit(T0 + DAY - SECOND, "open", "notion"),
+        circuit(T0 + DAY, "closed", "notion"),  # exactly at the end: the next window's
     ]
     previous, current = collect(write_lines(tmp_path / "events.jsonl", lines))
     assert previous.circuit == {
@@ -116,7 +120,7 @@ def test_circuit_state_is_the_last_transition_at_or_before_each_window_end(tmp_p
         "github": CircuitTransition(T0 - 2 * HOUR, "open"),
     }
     assert current.circuit["github"] == CircuitTransition(T0 + 4 * HOUR, "half-open")
-    assert current.circuit["notion"].state == "closed"
+    assert current.circuit["notion"] == CircuitTransition(T0 + DAY - SECOND, "open")
     assert previous.mcp["github"].circuit_open_count == 1
     assert current.mcp["github"].circuit_open_count == 1
     assert "slack" not in current.mcp  # no calls and no transition inside the window
@@ -284,14 +288,19 @@ def test_a_log_entirely_outside_the_windows_gives_empty_statistics(tmp_path, sma
 
 
 def test_the_fast_path_really_seeks_and_splits_the_work(tmp_path, small_pieces):
-    from ops_schedule.reports.observability.reader.collect import plan_tasks
-    from ops_schedule.reports.observability.reader.fold import Plan
+    from ops_schedule.reports.observability.reader.collect import LOOKBACK, plan_tasks
     from ops_schedule.reports.observability.reader.segments import open_segments
 
     log = write_random_log(tmp_path, 7, compress_oldest=False)
     live = log.stat().st_size
+    earliest, latest = WINDOWS[0][0], WINDOWS[-1][1]
     with open_segments(log) as segments:
-        tasks = plan_tasks(Plan.build(WINDOWS, HOUR), segments, workers=2)
+        tasks = plan_tasks(
+            segments,
+            workers=2,
+            folds=[(earliest, latest)],
+            circuits=[(earliest - LOOKBACK, earliest)],
+        )
     folded = sum(t.size for t in tasks if t.mode == "fold")
     total = sum(p.stat().st_size for p in tmp_path.iterdir())
     assert {t.mode for t in tasks} == {"fold", "circuits"}

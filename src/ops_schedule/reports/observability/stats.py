@@ -62,7 +62,7 @@ class WindowStats:
     malformed: int = 0  # lines skipped: blank, not JSON, not UTF-8, missing required fields
     mcp: dict[str, McpStats] = field(default_factory=dict)
     failures: dict[str, FailureStats] = field(default_factory=dict)  # by errorType
-    # Last circuit transition per MCP at or before ``end`` (may lie before ``start``).
+    # Last circuit transition per MCP before ``end`` (may lie before ``start``).
     circuit: dict[str, CircuitTransition] = field(default_factory=dict)
     # Events and failures per bucket (hour for daily, day for weekly), keyed by bucket start.
     buckets: dict[datetime, list[int]] = field(default_factory=dict)

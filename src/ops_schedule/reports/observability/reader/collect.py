@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Final, Protocol
@@ -33,6 +34,7 @@ from ops_schedule.reports.observability.reader.seek import (
 )
 from ops_schedule.reports.observability.reader.segments import Segment, open_segments
 from ops_schedule.reports.observability.reader.tasks import (
+    Mode,
     Task,
     collector_paused,
     first_stamp,
@@ -57,6 +59,7 @@ def collect_stats(
     bucket: timedelta,
     redact: Callable[[str], str] | None = None,
     quiet: bool = True,
+    cache: Path | None = None,
 ) -> list[WindowStats]:
     """Statistics of the events of ``path`` (and its rotated segments) in each half-open window.
 
@@ -65,25 +68,48 @@ def collect_stats(
     A missing log gives empty statistics with a note, never an error; something other than a
     regular file at ``path`` raises :class:`~ops_schedule.fsutil.NotRegularFileError` (an
     ``OSError``). With ``quiet=False`` a progress bar is drawn on stderr when stderr and stdout
-    are terminals.
+    are terminals. With ``cache`` (an SQLite file), whole hours cached there by earlier readings
+    are not read again, and the hours read are cached; the result is the same either way.
     """
     plan = Plan.build(windows, bucket)
+    if plan.earliest is not None:
+        plan = replace(plan, lookback=plan.earliest - LOOKBACK)
     with open_segments(path) as segments:
         if not segments:
-            stats = plan.empty_stats()
-            for summary in stats:
+            missing = plan.empty_stats()
+            for summary in missing:
                 summary.notes.append(f"event log not found at {path}")
-            return stats
-        tasks = plan_tasks(plan, segments, workers=worker_count())
-        folder, boundaries = run_tasks(plan, tasks, progress=_progress(tasks, quiet, path.name))
-    folder.settle(boundaries)
-    stats = folder.stats()
+            return missing
+        progress = _Progress(quiet, path.name)
+        stats: list[WindowStats] | None = None
+        if cache is not None:
+            from ops_schedule.reports.observability.reader.cached import collect_cached
+
+            stats = collect_cached(plan, segments, cache, progress)
+        result = read(plan, segments, progress) if stats is None else stats
     if redact is not None:
-        for summary in stats:
+        for summary in result:
             for failure in summary.failures.values():
                 if failure.example is not None:
                     failure.example = redact(failure.example)
-    return stats
+    return result
+
+
+def read(plan: Plan, segments: Sequence[Segment], progress: _Progress) -> list[WindowStats]:
+    """The statistics of ``plan``'s windows, all read from the log."""
+    earliest, latest = plan.earliest, plan.latest
+    if earliest is None or latest is None:
+        return plan.empty_stats()  # only empty windows: nothing to count
+    lookback = plan.lookback or earliest
+    tasks = plan_tasks(
+        segments,
+        workers=worker_count(),
+        folds=[(earliest, latest)],
+        circuits=[(lookback, earliest)],
+    )
+    folder, boundaries = run_tasks(plan, tasks, progress=progress.for_tasks(tasks))
+    folder.settle(boundaries)
+    return folder.stats()
 
 
 def worker_count() -> int:
@@ -94,29 +120,85 @@ def worker_count() -> int:
     return max(1, min(available, MAX_WORKERS))
 
 
-def plan_tasks(plan: Plan, segments: Sequence[Segment], *, workers: int) -> list[Task]:
-    """Cut the reading of ``segments`` into tasks, in log order."""
-    earliest, latest = plan.earliest, plan.latest
-    if earliest is None or latest is None:
-        return []  # only empty windows: nothing to count
-    lookback = earliest - LOOKBACK - MARGIN
+def plan_tasks(
+    segments: Sequence[Segment],
+    *,
+    workers: int,
+    folds: Sequence[tuple[datetime, datetime]],
+    circuits: Sequence[tuple[datetime, datetime]] = (),
+) -> list[Task]:
+    """Cut the reading of ``segments`` into tasks, in log order.
+
+    The lines of each ``folds`` range are folded; of the lines of each
+    ``circuits`` range, only circuit transitions are taken. Each range is found in the file
+    with ``MARGIN`` on both sides, so it misses no line stamped inside it.
+    """
+    wanted = [*folds, *circuits]
+    if not wanted:
+        return []
+    low = min(start for start, _ in wanted) - MARGIN
     tasks: list[Task] = []
+    whole = True  # the previous segment was read to its end (or none was read yet)
     for index, segment in enumerate(segments):
-        if _wholly_older(segments[index + 1 :], lookback):
+        if _wholly_older(segments[index + 1 :], low):
             continue  # not read at all: rotated files older than the look-back cost nothing
         where = (segment.path, segment.inode, segment.fd)
         if segment.compressed:
-            tasks.append(Task(*where, "stream", 0, segment.size, lookback))
+            tasks.append(Task(*where, "stream", 0, segment.size, low, gap=not whole))
+            whole = True
             continue
         fd, size = segment.fd, segment.size
-        begin = start_offset(fd, size, lookback)
-        first = max(begin, start_offset(fd, size, earliest - MARGIN))
-        end = max(first, stop_offset(fd, size, latest + MARGIN))
-        for start, stop in _pieces(fd, begin, first, workers, size):
-            tasks.append(Task(*where, "circuits", start, stop))
-        for start, stop in _pieces(fd, first, end, workers, size):
-            tasks.append(Task(*where, "fold", start, stop))
+        fold = _byte_ranges(fd, size, folds)
+        scan = _without(_byte_ranges(fd, size, circuits), fold)
+        ranges: list[tuple[int, int, Mode]] = [(start, stop, "fold") for start, stop in fold]
+        ranges += [(start, stop, "circuits") for start, stop in scan]
+        reached = 0
+        for start, stop, mode in sorted(ranges):
+            for first, cut in _pieces(fd, start, stop, workers, size):
+                # Unread bytes just before: a skipped gap between two ranges, or the unread
+                # end of the previous segment.
+                gap = (first > reached and bool(tasks)) or (first == 0 and not whole)
+                tasks.append(Task(*where, mode, first, cut, gap=gap))
+                reached = cut
+        whole = reached >= size
     return tasks
+
+
+def _byte_ranges(
+    fd: int, size: int, spans: Sequence[tuple[datetime, datetime]]
+) -> list[tuple[int, int]]:
+    """The byte ranges holding every line stamped in ``spans``, joined where they touch."""
+    ranges = sorted(
+        (start_offset(fd, size, start - MARGIN), stop_offset(fd, size, end + MARGIN))
+        for start, end in spans
+    )
+    joined: list[tuple[int, int]] = []
+    for start, stop in ranges:
+        if stop <= start:
+            continue
+        if joined and start <= joined[-1][1]:
+            joined[-1] = (joined[-1][0], max(stop, joined[-1][1]))
+        else:
+            joined.append((start, stop))
+    return joined
+
+
+def _without(
+    ranges: Sequence[tuple[int, int]], taken: Sequence[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """``ranges`` less the bytes in ``taken`` (both sorted, disjoint)."""
+    left: list[tuple[int, int]] = []
+    for start, stop in ranges:
+        position = start
+        for low, high in taken:
+            if high <= position or low >= stop:
+                continue
+            if low > position:
+                left.append((position, low))
+            position = max(position, high)
+        if position < stop:
+            left.append((position, stop))
+    return left
 
 
 def _wholly_older(newer: Sequence[Segment], lookback: datetime) -> bool:
@@ -186,12 +268,18 @@ class _Silent:
         pass
 
 
-def _progress(tasks: Sequence[Task], quiet: bool, label: str) -> Progress:
-    work = sum(task.size for task in tasks)
-    # Drawn on stderr, and only for a person watching: both streams on a terminal.
-    if quiet or work == 0 or not (sys.stderr.isatty() and sys.stdout.isatty()):
-        return _Silent()
-    return _Bar(work, label)
+class _Progress:
+    """Whether to draw a progress bar for a reading, decided when its tasks are known."""
+
+    def __init__(self, quiet: bool, label: str) -> None:
+        self.quiet, self.label = quiet, label
+
+    def for_tasks(self, tasks: Sequence[Task]) -> Progress:
+        work = sum(task.size for task in tasks)
+        # Drawn on stderr, and only for a person watching: both streams on a terminal.
+        if self.quiet or work == 0 or not (sys.stderr.isatty() and sys.stdout.isatty()):
+            return _Silent()
+        return _Bar(work, self.label)
 
 
 class _Bar:

@@ -35,6 +35,8 @@ from typing import Final, cast
 
 import orjson
 
+from ops_schedule.reports.observability.reader.assemble import assemble
+from ops_schedule.reports.observability.reader.partial import Partial, canonical_duration
 from ops_schedule.reports.observability.reader.plan import OUTSIDE, Plan
 from ops_schedule.reports.observability.stats import (
     CircuitState,
@@ -64,11 +66,12 @@ class Boundary:
     last: int | None  # window of its last stamped line
 
 
-def settle(boundaries: Iterable[Boundary], malformed: list[int]) -> None:
+def settle(boundaries: Iterable[Boundary], malformed: list[int]) -> bool:
     """Attribute every task's leading untimed lines, walking the tasks in log order.
 
     They go with the last stamped line before them; lines before the first stamped line of the
     whole log go with that line, and with the last window when the log has no stamped line.
+    Returns whether that last case happened: untimed lines that no stamped line anchors.
     """
     last: int | None = None
     first: int | None = None
@@ -87,6 +90,7 @@ def settle(boundaries: Iterable[Boundary], malformed: list[int]) -> None:
         target = first if first is not None else len(malformed) - 1
         if target >= 0:  # OUTSIDE is negative
             malformed[target] += orphans
+    return bool(orphans) and first is None
 
 
 class Folder:
@@ -111,10 +115,14 @@ class Folder:
         self._opened: list[Counter[str]] = [Counter() for _ in range(count)]
         self._failures: list[dict[str, FailureStats]] = [{} for _ in range(count)]
         self._malformed = [0] * count
+        # The last transition of each MCP inside each window, and outside every window by hour.
         self._circuit: list[dict[str, CircuitTransition]] = [{} for _ in range(count)]
-        self._ends = [end for _, end in plan.windows]
+        self.outside: dict[datetime, dict[str, CircuitTransition]] = {}
+        self._lookback = plan.lookback or _BEFORE
+        self._bin_starts = [start for start, _ in plan.bins]
         self._example_task: dict[tuple[int, str], int] = {}
         self._transition_task: dict[tuple[int, str], int] = {}
+        self._outside_task: dict[tuple[datetime, str], int] = {}
         self.notes: list[str] = []
         self.task = 0  # index of the task being read, in log order
         self.leading = 0
@@ -129,9 +137,10 @@ class Folder:
     def boundary(self) -> Boundary:
         return Boundary(self.leading, self.first, self.last)
 
-    def settle(self, boundaries: Iterable[Boundary]) -> None:
-        """Attribute the leading untimed lines of every task (all tasks, in log order)."""
-        settle(boundaries, self._malformed)
+    def settle(self, boundaries: Iterable[Boundary]) -> bool:
+        """Attribute the leading untimed lines of every task (all tasks, in log order); True when
+        some had no stamped line to go with (see :func:`settle`)."""
+        return settle(boundaries, self._malformed)
 
     def merge(self, other: Folder) -> None:
         """Add ``other``'s statistics (read from other tasks of the same plan)."""
@@ -149,6 +158,7 @@ class Folder:
             self._opened[window].update(other._opened[window])
             self._merge_failures(other, window)
             self._merge_circuits(other, window)
+        self._merge_outside(other)
         self.notes.extend(note for note in other.notes if note not in self.notes)
         self.lines += other.lines
 
@@ -175,35 +185,54 @@ class Folder:
                 self._circuit[window][name] = theirs
                 self._transition_task[key] = other._transition_task[key]
 
-    def stats(self) -> list[WindowStats]:
-        """The statistics read so far, one ``WindowStats`` per window (malformed lines of task
-        boundaries not yet settled)."""
-        stats = self.plan.empty_stats()
+    def _merge_outside(self, other: Folder) -> None:
+        for hour, transitions in other.outside.items():
+            here = self.outside.setdefault(hour, {})
+            for name, theirs in transitions.items():
+                key = (hour, name)
+                mine = here.get(name)
+                their_order = (theirs.at, other._outside_task[key])
+                if mine is None or their_order > (mine.at, self._outside_task[key]):
+                    here[name] = theirs
+                    self._outside_task[key] = other._outside_task[key]
+
+    def partials(self) -> list[Partial]:
+        """What was read for each window of the plan, as exact partials (malformed lines of
+        task boundaries settled only if :meth:`settle` ran)."""
+        parts = [Partial(start, end) for start, end in self.plan.windows]
         for index, slot in enumerate(self.plan.slots):
             if slot is not None:
-                summary = stats[slot[0]]
-                summary.events += self._events[index]
-                summary.fail += self._fails[index]
-                summary.buckets[slot[1]] = [self._events[index], self._fails[index]]
-        for window, summary in enumerate(stats):
-            summary.ok = summary.events - summary.fail
-            summary.malformed = self._malformed[window]
-            summary.failures = self._failures[window]
-            summary.circuit = self._circuit[window]
+                part = parts[slot[0]]
+                part.events += self._events[index]
+                part.fail += self._fails[index]
+                part.buckets[slot[1]] = [self._events[index], self._fails[index]]
+        for window, part in enumerate(parts):
+            part.malformed = self._malformed[window]
+            part.failures = self._failures[window]
+            part.circuit = self._circuit[window]
             for name, calls in self._calls[window].items():
                 mcp = McpStats(calls=sum(calls.values()), failures=self._mcp_fails[window][name])
                 # Too long to be a call's: dropped here, once per distinct value, not per line.
-                timed = {
-                    duration: n
-                    for duration, n in calls.items()
-                    if duration is not None and duration <= LONGEST_MS
-                }
-                mcp.durations = Counter(timed)
-                summary.mcp[name] = mcp
+                for duration, n in calls.items():
+                    if duration is not None and duration <= LONGEST_MS:
+                        mcp.durations[canonical_duration(duration)] += n
+                part.mcp[name] = mcp
             for name, opened in self._opened[window].items():
-                summary.mcp.setdefault(name, McpStats()).circuit_open_count = opened
-            summary.notes.extend(self.notes)
-        return stats
+                part.mcp.setdefault(name, McpStats()).circuit_open_count = opened
+        return parts
+
+    def outside_transitions(self) -> list[tuple[str, CircuitTransition]]:
+        """The last transition of each MCP in each bin outside the windows (from the plan's
+        ``lookback`` on)."""
+        return [
+            (name, transition)
+            for transitions in self.outside.values()
+            for name, transition in transitions.items()
+        ]
+
+    def stats(self) -> list[WindowStats]:
+        """The statistics read so far, one ``WindowStats`` per window of the plan."""
+        return assemble(self.plan, self.partials(), self.outside_transitions(), self.notes)
 
     def feed(self, lines: list[bytes]) -> None:  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept flat on purpose
         # Every name used per line is a local. Consecutive lines nearly always share a chart
@@ -336,14 +365,36 @@ class Folder:
         if state not in _CIRCUIT_STATES:
             return
         transition = CircuitTransition(at, cast("CircuitState", state))
-        for index, end in enumerate(self._ends):
-            if at <= end:
-                current = self._circuit[index].get(name)
-                if current is None or at >= current.at:
-                    self._circuit[index][name] = transition
-                    self._transition_task[index, name] = self.task
-        if window != OUTSIDE and state == "open":
+        if window == OUTSIDE:
+            if at < self._lookback:
+                return  # older than the look-back: never used (docs/performance.md)
+            key = self._bin_of(at)
+            if key is None:
+                return
+            transitions = self.outside.get(key)
+            if transitions is None:
+                transitions = self.outside[key] = {}
+            current = transitions.get(name)
+            if current is None or at >= current.at:  # equal instants: the later line wins
+                transitions[name] = transition
+                self._outside_task[key, name] = self.task
+            return
+        current = self._circuit[window].get(name)
+        if current is None or at >= current.at:
+            self._circuit[window][name] = transition
+            self._transition_task[window, name] = self.task
+        if state == "open":
             self._opened[window][name] += 1
+
+    def _bin_of(self, at: datetime) -> datetime | None:
+        """The start of the bin of ``plan.bins`` that holds ``at`` (its hour without bins)."""
+        bins = self.plan.bins
+        if not bins:
+            return at.replace(minute=0, second=0, microsecond=0)
+        index = bisect.bisect_right(self._bin_starts, at) - 1
+        if index >= 0 and at < bins[index][1]:
+            return bins[index][0]
+        return None
 
     def circuits_only(self, lines: Iterable[bytes]) -> None:
         """Take only the circuit transitions of ``lines``, which lie before every window."""

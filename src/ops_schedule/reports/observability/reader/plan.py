@@ -21,9 +21,21 @@ class Plan:
     edges: tuple[datetime, ...]
     # slot[i] describes [edges[i-1], edges[i]): (window index, bucket start) or None for a gap
     slots: tuple[tuple[int, datetime] | None, ...]
+    # Circuit transitions outside the windows count from here on (None: from any time).
+    lookback: datetime | None = None
+    # Outside the windows, circuit transitions are kept per bin, the last of each MCP in each:
+    # per UTC hour when there are no bins; only inside a bin when there are (sorted, disjoint).
+    bins: tuple[tuple[datetime, datetime], ...] = ()
 
     @classmethod
-    def build(cls, windows: Sequence[tuple[datetime, datetime]], bucket: timedelta) -> Plan:
+    def build(
+        cls,
+        windows: Sequence[tuple[datetime, datetime]],
+        bucket: timedelta,
+        *,
+        lookback: datetime | None = None,
+        bins: Sequence[tuple[datetime, datetime]] = (),
+    ) -> Plan:
         if bucket <= timedelta(0):
             raise ValueError(f"bucket must be positive, got {bucket}")
         utc = tuple((_as_utc(start), _as_utc(end)) for start, end in windows)
@@ -49,7 +61,9 @@ class Plan:
                 bucket_start += bucket
                 edges.append(min(bucket_start, end))
         slots.append(None)
-        return cls(utc, bucket, tuple(edges), tuple(slots))
+        bound = None if lookback is None else _as_utc(lookback)
+        ordered_bins = tuple(sorted((_as_utc(low), _as_utc(high)) for low, high in bins))
+        return cls(utc, bucket, tuple(edges), tuple(slots), bound, ordered_bins)
 
     @property
     def earliest(self) -> datetime | None:

@@ -36,6 +36,9 @@ class Task:
     start: int = 0
     stop: int = 0
     lookback: datetime | None = None  # stream mode: circuits before this are not needed
+    # The bytes just before ``start`` are not read: untimed lines before the task's first
+    # stamped line belong with an unread line, outside every window of this reading.
+    gap: bool = False
 
     @property
     def size(self) -> int:
@@ -91,6 +94,8 @@ def open_segment(path: Path, inode: tuple[int, int]) -> int:
 def run_task(folder: Folder, index: int, task: Task) -> Boundary:
     """Read task number ``index`` into ``folder``."""
     folder.begin(index)
+    if task.gap:
+        folder.last = OUTSIDE
     fd = task_descriptor(task)
     try:
         if task.mode == "stream":

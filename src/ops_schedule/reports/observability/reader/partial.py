@@ -1,0 +1,184 @@
+"""Exact partial aggregates of a span of time, and how they add up.
+
+A :class:`Partial` holds what the events stamped in ``[start, end)`` contribute to a report:
+counters, chart counts per bucket, exact duration histograms per MCP, failures by error type
+with their earliest example, and the last circuit transition of each MCP inside the span. Two
+partials of adjacent spans add up (:func:`merge`) to exactly the partial of their union, because
+every field is a sum, an exact histogram, or an earliest/latest element of disjoint spans (no
+ties can cross a span boundary). That is what lets reports reuse cached hours
+(docs/performance.md#cached-partials).
+
+Partials are stored as compressed JSON (:func:`encode`, :func:`decode`); instants as integer
+microseconds since the epoch, so they round-trip exactly.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final, cast
+
+import orjson
+
+from ops_schedule.reports.observability.stats import (
+    CircuitState,
+    CircuitTransition,
+    FailureStats,
+    McpStats,
+)
+
+EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_STATES: Final = frozenset(("open", "half-open", "closed"))
+
+
+@dataclass(slots=True)
+class Partial:
+    """The exact contribution of the events stamped in ``[start, end)``."""
+
+    start: datetime
+    end: datetime
+    events: int = 0
+    fail: int = 0
+    malformed: int = 0
+    buckets: dict[datetime, list[int]] = field(default_factory=dict)  # start -> [events, fails]
+    mcp: dict[str, McpStats] = field(default_factory=dict)
+    failures: dict[str, FailureStats] = field(default_factory=dict)  # by errorType
+    circuit: dict[str, CircuitTransition] = field(default_factory=dict)  # last inside the span
+
+
+def merge(target: Partial, part: Partial) -> None:
+    """Add ``part`` (a span disjoint from ``target``'s) to ``target``; bounds are the caller's."""
+    target.events += part.events
+    target.fail += part.fail
+    target.malformed += part.malformed
+    for start, (events, fails) in part.buckets.items():
+        counts = target.buckets.get(start)
+        if counts is None:
+            target.buckets[start] = [events, fails]
+        else:
+            counts[0] += events
+            counts[1] += fails
+    for name, theirs in part.mcp.items():
+        mine = target.mcp.get(name)
+        if mine is None:
+            mine = target.mcp[name] = McpStats()
+        mine.calls += theirs.calls
+        mine.failures += theirs.failures
+        mine.circuit_open_count += theirs.circuit_open_count
+        mine.durations.update(theirs.durations)
+    for error_type, failure in part.failures.items():
+        have = target.failures.get(error_type)
+        if have is None:
+            have = target.failures[error_type] = FailureStats()
+        have.count += failure.count
+        # Spans are disjoint, so two examples never share an instant.
+        if failure.example_at is not None and (
+            have.example_at is None or failure.example_at < have.example_at
+        ):
+            have.example, have.example_at = failure.example, failure.example_at
+    for name, transition in part.circuit.items():
+        have_transition = target.circuit.get(name)
+        if have_transition is None or transition.at > have_transition.at:
+            target.circuit[name] = transition
+
+
+def merged(parts: list[Partial]) -> Partial:
+    """One partial for adjacent ``parts`` given in time order."""
+    total = Partial(parts[0].start, parts[-1].end)
+    for part in parts:
+        merge(total, part)
+    return total
+
+
+def canonical_duration(value: float) -> float:
+    """``12.0`` and ``12`` are one duration: kept as the int, however the line wrote it.
+
+    A histogram merged from several spans must not depend on which span saw a value first.
+    """
+    if value.__class__ is float and value.is_integer():
+        return int(value)
+    return value
+
+
+def _micros(at: datetime) -> int:
+    return (at - EPOCH) // timedelta(microseconds=1)
+
+
+def _instant(micros: int) -> datetime:
+    return EPOCH + timedelta(microseconds=micros)
+
+
+def encode(part: Partial) -> bytes:
+    document = {
+        "s": _micros(part.start),
+        "t": _micros(part.end),
+        "e": part.events,
+        "f": part.fail,
+        "m": part.malformed,
+        "b": [[_micros(at), e, f] for at, (e, f) in part.buckets.items() if e or f],
+        "p": {
+            name: [
+                mcp.calls,
+                mcp.failures,
+                mcp.circuit_open_count,
+                list(mcp.durations.keys()),
+                list(mcp.durations.values()),
+            ]
+            for name, mcp in part.mcp.items()
+        },
+        "x": {
+            kind: [
+                failure.count,
+                failure.example,
+                None if failure.example_at is None else _micros(failure.example_at),
+            ]
+            for kind, failure in part.failures.items()
+        },
+        "c": {name: [_micros(t.at), t.state] for name, t in part.circuit.items()},
+    }
+    return zlib.compress(orjson.dumps(document), 1)
+
+
+class PartialDecodeError(ValueError):
+    """A stored partial that is not one this version wrote (damaged, or from elsewhere)."""
+
+
+def decode(blob: bytes) -> Partial:
+    """The partial :func:`encode` wrote; :class:`PartialDecodeError` for anything else."""
+    try:
+        document = orjson.loads(zlib.decompress(blob))
+        return _partial(document)
+    except (zlib.error, orjson.JSONDecodeError, KeyError, TypeError, ValueError, IndexError) as exc:
+        raise PartialDecodeError(f"unreadable partial: {exc}") from None
+
+
+def _partial(document: dict[str, Any]) -> Partial:
+    part = Partial(_instant(document["s"]), _instant(document["t"]))
+    part.events, part.fail, part.malformed = _ints(document["e"], document["f"], document["m"])
+    for at, events, fails in document["b"]:
+        part.buckets[_instant(at)] = list(_ints(events, fails))
+    for name, (raw_calls, raw_failures, raw_opened, values, counts) in document["p"].items():
+        if len(values) != len(counts):
+            raise ValueError("histogram values and counts differ in length")
+        durations: Counter[float] = Counter(dict(zip(values, _ints(*counts), strict=True)))
+        calls, failures, opened = _ints(raw_calls, raw_failures, raw_opened)
+        part.mcp[name] = McpStats(calls, failures, durations, opened)
+    for kind, (count, example, at) in document["x"].items():
+        if example is not None and not isinstance(example, str):
+            raise TypeError("a failure example is not a string")
+        part.failures[kind] = FailureStats(
+            _ints(count)[0], example, None if at is None else _instant(at)
+        )
+    for name, (at, state) in document["c"].items():
+        if state not in _STATES:
+            raise ValueError(f"unknown circuit state {state!r}")
+        part.circuit[name] = CircuitTransition(_instant(at), cast("CircuitState", state))
+    return part
+
+
+def _ints(*values: object) -> tuple[int, ...]:
+    if any(value.__class__ is not int for value in values):
+        raise TypeError("a count is not an integer")
+    return cast("tuple[int, ...]", values)
