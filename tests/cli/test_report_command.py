@@ -25,6 +25,7 @@ class FakeReader:
 
     def __init__(self) -> None:
         self.calls: list[tuple[Path, list[tuple[datetime, datetime]], timedelta]] = []
+        self.caches: list[Path | None] = []
 
     def __call__(
         self,
@@ -34,9 +35,11 @@ class FakeReader:
         bucket: timedelta,
         redact: Callable[[str], str] | None = None,
         quiet: bool = True,
+        cache: Path | None = None,
     ) -> list[WindowStats]:
         assert redact is not None  # examples must be redacted as they are read
         self.calls.append((path, list(windows), bucket))
+        self.caches.append(cache)
         out = []
         for start, end in windows:
             stats = WindowStats(start, end, events=10, ok=9, fail=1)
@@ -175,3 +178,15 @@ def test_a_time_outside_the_representable_years_is_a_usage_error_not_a_traceback
         "(1970-01-01 to 9998-12-31, UTC)"
     )
     assert reader.calls == []
+
+
+def test_the_report_uses_the_cache_of_partials_in_the_state_directory_unless_told_not_to(reader):
+    code, output = reader.invoke("report", "weekly", "--at", "2026-11-23T09:10")
+    assert code == 0, output
+    code, output = reader.invoke("report", "weekly", "--at", "2026-11-23T09:10", "--no-cache")
+    assert code == 0, output
+    default_state = Path("logs/schedule-state")  # the default stateDir, as the config resolves it
+    assert reader.caches[0] is not None
+    assert reader.caches[0].name == "partials.sqlite3"
+    assert reader.caches[0].parent.parts[-2:] == default_state.parts
+    assert reader.caches[1] is None

@@ -23,6 +23,7 @@ class JobContext:
     config: Config
     redactor: Redactor  # built once per run from the config; jobs redact what they read with it
     quiet: bool = True  # no progress bars
+    cache: bool = True  # reports may reuse and fill the cache of partials under ``stateDir``
 
 
 @dataclass(frozen=True, slots=True)

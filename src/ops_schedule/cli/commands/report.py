@@ -85,13 +85,26 @@ def window_period_key(cadence: str, window_end: datetime, zone: ZoneInfo) -> str
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the report to FILE instead of standard output.",
 )
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Read the whole window from the event log; neither use nor fill the cache of "
+    "partials in stateDir.",
+)
 @pass_app
-def report(
-    app: AppContext, kind: str, at_text: str | None, output_format: str, out: Path | None
+def report(  # noqa: PLR0917 - click passes each option as an argument
+    app: AppContext,
+    kind: str,
+    at_text: str | None,
+    output_format: str,
+    out: Path | None,
+    no_cache: bool,
 ) -> None:
     """Render a report for the window ending at TIME, without posting or touching state.
 
-    The text is redacted like everything else that leaves the process.
+    The text is redacted like everything else that leaves the process. Hours of the event log
+    that an earlier report read come from the cache of partials in stateDir (the numbers are
+    the same); --no-cache reads them again.
 
     \b
     Examples:
@@ -113,6 +126,7 @@ def report(
         config=config,
         redactor=app.redactor,
         quiet=app.quiet,
+        cache=not no_cache,
     )
     result = job.build(ctx)
     if isinstance(result, Skipped):

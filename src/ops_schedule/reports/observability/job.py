@@ -35,6 +35,8 @@ from ops_schedule.reports.trend.periods import trend_periods
 from ops_schedule.scheduling.rules import window_start
 
 BUCKETS = {"daily": timedelta(hours=1), "weekly": timedelta(days=1)}
+# The cache of exact partial aggregates of the log, in ``stateDir`` (docs/performance.md).
+PARTIALS = "partials.sqlite3"
 
 
 class CollectStats(Protocol):
@@ -48,6 +50,7 @@ class CollectStats(Protocol):
         bucket: timedelta,
         redact: Callable[[str], str] | None = None,
         quiet: bool = True,
+        cache: Path | None = None,
     ) -> list[WindowStats]: ...
 
 
@@ -87,6 +90,7 @@ class ObservabilityReportJob:
                 bucket=bucket,
                 redact=ctx.redactor.redact,
                 quiet=ctx.quiet,
+                cache=config.state_dir / PARTIALS if ctx.cache else None,
             )
         except NotRegularFileError as exc:  # the whole story: the path names no log file
             raise JobError(f"cannot read the event log {config.sources.events}: {exc}") from None

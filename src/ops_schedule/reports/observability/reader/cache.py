@@ -18,7 +18,7 @@ import contextlib
 import hashlib
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -26,6 +26,8 @@ from typing import Final
 
 import orjson
 
+from ops_schedule.reports.observability.reader import cells
+from ops_schedule.reports.observability.reader.cells import Range
 from ops_schedule.reports.observability.reader.gunzip import Gunzip
 from ops_schedule.reports.observability.reader.partial import (
     EPOCH,
@@ -137,19 +139,42 @@ class PartialCache:
     def close(self) -> None:
         self._db.close()
 
-    def spans(self, start: datetime, end: datetime, heads: Heads, *, full_only: bool) -> list[Span]:
-        """The valid spans inside ``[start, end)`` (all kinds, or only full ones)."""
+    def cover(
+        self, span: Range, heads: Heads, *, full_only: bool
+    ) -> tuple[list[Span], list[Range]]:
+        """The fewest valid spans that tile ``span`` from its start (full ones, or any kind),
+        and the cells none covers (see :func:`~.cells.cover`). Read as one snapshot."""
         try:
-            rows = self._db.execute(
-                'SELECT start, "end", full, source, rowid FROM spans '
-                'WHERE start >= ? AND "end" <= ? AND full >= ?',
-                (_seconds(start), _seconds(end), 1 if full_only else 0),
-            ).fetchall()
-            valid = self._valid_sources({row[3] for row in rows}, heads)
-            wanted = [row for row in rows if row[3] in valid]
-            return [span for span in self._load(wanted, valid) if span is not None]
+            self._db.execute("BEGIN")
+            try:
+                return self._cover(span, heads, full_only=full_only)
+            finally:
+                self._db.execute("COMMIT")
         except sqlite3.Error:
-            return []
+            return [], cells.cover(span, [])[1]
+
+    def _cover(
+        self, span: Range, heads: Heads, *, full_only: bool
+    ) -> tuple[list[Span], list[Range]]:
+        rows = self._db.execute(
+            'SELECT start, "end", full, source, rowid FROM spans '
+            'WHERE start >= ? AND "end" <= ? AND full >= ?',
+            (_seconds(span[0]), _seconds(span[1]), 1 if full_only else 0),
+        ).fetchall()
+        valid = self._valid_sources({row[3] for row in rows}, heads)
+        best: dict[Range, tuple[int, int, tuple[Mark, ...]]] = {}
+        for start, end, full, source, rowid in sorted(rows, key=lambda row: row[2]):
+            if source in valid:  # a full span wins over a circuit one with the same bounds
+                best[_instant(start), _instant(end)] = (rowid, full, valid[source])
+        chosen, missing = cells.cover(span, list(best))
+        spans: list[Span] = []
+        for bounds in chosen:
+            rowid, full, marks = best[bounds]
+            loaded = self._load(rowid, bounds, full=bool(full), marks=marks)
+            if loaded is None:  # damaged: read its cells instead
+                return spans[:0], cells.cover(span, [])[1]
+            spans.append(loaded)
+        return spans, missing
 
     def _valid_sources(self, ids: set[int], heads: Heads) -> dict[int, tuple[Mark, ...]]:
         valid: dict[int, tuple[Mark, ...]] = {}
@@ -162,19 +187,18 @@ class PartialCache:
         return valid
 
     def _load(
-        self, rows: Iterable[tuple[int, int, int, int, int]], marks: dict[int, tuple[Mark, ...]]
-    ) -> Iterator[Span | None]:
-        for start, end, full, source, rowid in rows:
-            blob = self._db.execute("SELECT data FROM spans WHERE rowid = ?", (rowid,)).fetchone()
-            try:
-                part = decode(blob[0])
-            except PartialDecodeError:
-                yield None
-                continue
-            if (part.start, part.end) != (_instant(start), _instant(end)):
-                yield None
-                continue
-            yield Span(part.start, part.end, bool(full), part, marks[source])
+        self, rowid: int, bounds: Range, *, full: bool, marks: tuple[Mark, ...]
+    ) -> Span | None:
+        row = self._db.execute("SELECT data FROM spans WHERE rowid = ?", (rowid,)).fetchone()
+        if row is None:
+            return None
+        try:
+            part = decode(row[0])
+        except PartialDecodeError:
+            return None
+        if (part.start, part.end) != bounds:
+            return None
+        return Span(part.start, part.end, full, part, marks)
 
     def store(self, spans: Sequence[Span], *, keep_after: datetime) -> bool:
         """Store ``spans``, each with the marks it relies on; drop spans ending before

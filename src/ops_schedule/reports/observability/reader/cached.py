@@ -68,10 +68,10 @@ def _collect(
     cached: list[Span] = []
     to_read: list[Range] = []
     for window in layout.windows:
-        spans, missing = _cover(cache, window, heads, full_only=True)
+        spans, missing = cache.cover(window, heads, full_only=True)
         cached += spans
         to_read += missing
-    circuit_spans, circuit_reads = _cover(cache, layout.lookback, heads, full_only=False)
+    circuit_spans, circuit_reads = cache.cover(layout.lookback, heads, full_only=False)
 
     lookback = layout.lookback[0]
     read_plan = Plan.build(sorted(to_read), MINUTE, lookback=lookback, bins=circuit_reads)
@@ -114,15 +114,6 @@ def _collect(
             joined += _joined([layout.lookback], [*circuit_spans, *fresh], full=False)
             cache.store([*fresh, *joined], keep_after=lookback - KEEP)
     return stats
-
-
-def _cover(
-    cache: PartialCache, span: Range, heads: Heads, *, full_only: bool
-) -> tuple[list[Span], list[Range]]:
-    spans = cache.spans(span[0], span[1], heads, full_only=full_only)
-    chosen, missing = cells.cover(span, [(s.start, s.end) for s in spans])
-    best = {(s.start, s.end): s for s in sorted(spans, key=lambda s: s.full)}
-    return [best[bounds] for bounds in chosen], missing
 
 
 def _joined(targets: Sequence[Range], known: Sequence[Span], *, full: bool) -> list[Span]:

@@ -60,9 +60,10 @@ def cover(span: Range, available: Iterable[Range]) -> tuple[list[Range], list[Ra
     while at < span[1]:
         reach = longest.get(at)
         if reach is None:
-            cell = (at, min(floor_hour(at) + HOUR, span[1]))
-            missing.append(cell)
-            at = cell[1]
+            # Up to the next hour, or to where a range starts (an earlier window's edge).
+            stop = min([floor_hour(at) + HOUR, span[1], *(s for s in longest if s > at)])
+            missing.append((at, stop))
+            at = stop
         else:
             chosen.append((at, reach))
             at = reach
