@@ -13,6 +13,14 @@ Cases (targets in docs/performance.md):
   r  redaction throughput (1-day log, reports, corpus)     vs one RE2 scan-and-substitute pass
   s  ``ops-schedule run`` with nothing due                 vs ``python -c pass``
      (r and s: benchmarks/cli_cases.py)
+  w  weekly report, the log of case a, side by side:       warm ≤ 0.1 × floor and < DuckDB;
+     no cache, a cold and a warm cache of hourly           cold ≤ 1.1 × no cache
+     partials (warmed by the week's 7 daily runs), the
+     floor, DuckDB (one ``read_json`` query, the same
+     aggregates, checked against the engine's)
+  x  daily report, the same log and runs (warmed by the    warm ≤ no cache
+     previous day's run); floor and DuckDB on the day
+     (w and x: benchmarks/cache_cases.py; DuckDB from the ``bench`` extra, skipped without it)
 
 Logs come from the project's own generator (``ops_schedule.demo.write_event_log``, seeded) and
 are cached under benchmarks/data/ by their parameters. Engine and floor run in child processes,
@@ -329,6 +337,7 @@ def report_rows(results: dict[str, Any], *, quick: bool = False) -> list[list[st
         m = results["c"]
         ok = m["correct"]
         engine_row("c", "weekly, 3 GB log", m, "completes, exact count", ok)
+    rows.extend(cache_rows(results, quick=quick))
     if "d" in results:
         d = results["d"]
         ms = d["seconds"] * 1000
@@ -390,6 +399,52 @@ def cli_results(cases: str, *, scale: int, repeat: int) -> dict[str, Any]:
     return results
 
 
+def cache_results(cases: str, *, scale: int, repeat: int) -> dict[str, Any]:
+    """Cases w and x (benchmarks/cache_cases.py), on the log of case a."""
+    if not any(case in cases for case in "wx"):
+        return {}
+    sys.path.insert(0, str(HERE))
+    import cache_cases  # beside this file
+
+    log = LogSpec(7, 1_000_000 // scale).ensure()  # the log of case a, which starts END - 7 d
+    day = timedelta(days=1)
+    results: dict[str, Any] = {}
+    if "w" in cases:
+        # The daily runs of the week's 7 days, the last at the weekly's own instant.
+        daily_runs = [END - (6 - k) * day for k in range(7)]
+        results["w"] = cache_cases.measure(
+            log,
+            end=END,
+            days=7,
+            bucket_hours=24,
+            repeat=repeat,
+            floor_log=log,  # the window is the whole log
+            daily_runs=daily_runs,
+            run_child=run_child,
+        )
+    if "x" in cases:
+        results["x"] = cache_cases.measure(
+            log,
+            end=END,
+            days=1,
+            bucket_hours=1,
+            repeat=repeat,
+            floor_log=tail_slice(log, END - day),  # the day's lines
+            daily_runs=[END - day],
+            run_child=run_child,
+        )
+    return results
+
+
+def cache_rows(results: dict[str, Any], *, quick: bool) -> list[list[str]]:
+    if not any(case in results for case in "wx"):
+        return []
+    sys.path.insert(0, str(HERE))
+    import cache_cases  # beside this file
+
+    return cache_cases.rows(results, quick=quick, fmt_bytes=fmt_bytes)
+
+
 def cli_rows(results: dict[str, Any]) -> list[list[str]]:
     if not any(case in results for case in "rs"):
         return []
@@ -445,7 +500,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--quick", action="store_true", help="small logs, short idle: a smoke run")
     parser.add_argument(
-        "--cases", default="abcdefghrs", help="which cases to run (default: abcdefghrs)"
+        "--cases", default="abcdefghrswx", help="which cases to run (default: abcdefghrswx)"
     )
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median)")
     parser.add_argument("--idle-seconds", type=float, default=None)
@@ -476,6 +531,7 @@ def main(argv: list[str] | None = None) -> int:
         m["correct"] = counted == spec.events
         m["expectedEvents"] = spec.events
         results["c"] = m
+    results.update(cache_results(args.cases, scale=scale, repeat=args.repeat))
     if "d" in args.cases:
         results["d"] = case_redact(args.repeat)
     results.update(cli_results(args.cases, scale=scale, repeat=args.repeat))
