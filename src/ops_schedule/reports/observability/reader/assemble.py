@@ -9,11 +9,14 @@ read outside every window (the look-back before the first window).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Final
 
-from ops_schedule.reports.observability.reader.partial import Partial, merge
+from ops_schedule.reports.observability.reader.partial import Partial, merge, micros
 from ops_schedule.reports.observability.reader.plan import Plan
 from ops_schedule.reports.observability.stats import CircuitTransition, WindowStats
+
+_MICROSECOND: Final = timedelta(microseconds=1)
 
 
 def assemble(
@@ -57,10 +60,14 @@ def assemble(
 
 
 def _rebucket(summary: WindowStats, total: Partial, plan: Plan) -> None:
-    start, bucket = summary.start, plan.bucket
-    for at, (events, fails) in total.buckets.items():
-        key = start + ((at - start) // bucket) * bucket
-        counts = summary.buckets[key]
+    start, step = micros(summary.start), plan.bucket // _MICROSECOND
+    index = -1  # the report bucket of the previous finer bucket
+    counts = [0, 0]
+    for at in sorted(total.buckets):
+        if (at - start) // step != index:
+            index = (at - start) // step
+            counts = summary.buckets[summary.start + index * plan.bucket]
+        events, fails = total.buckets[at]
         counts[0] += events
         counts[1] += fails
 

@@ -65,13 +65,15 @@ def _collect(
     progress: _Progress,
 ) -> list[WindowStats] | None:
     heads = Heads(segments)
+    settled = _settled_before(segments)
     cached: list[Span] = []
     to_read: list[Range] = []
     for window in layout.windows:
         spans, missing = cache.cover(window, heads, full_only=True)
         cached += spans
-        to_read += missing
-    circuit_spans, circuit_reads = cache.cover(layout.lookback, heads, full_only=False)
+        to_read += cells.cut(missing, cells.edges(layout.windows, settled))
+    circuit_spans, circuit_missing = cache.cover(layout.lookback, heads, full_only=False)
+    circuit_reads = cells.cut(circuit_missing, cells.hours(layout.lookback))
 
     lookback = layout.lookback[0]
     read_plan = Plan.build(sorted(to_read), MINUTE, lookback=lookback, bins=circuit_reads)
@@ -84,56 +86,81 @@ def _collect(
     folder, boundaries = run_tasks(read_plan, tasks, progress=progress.for_tasks(tasks))
     if folder.settle(boundaries):
         return None  # untimed lines no stamped line anchors: only a whole reading places them
-    parts = folder.partials()
+
+    keep = settled is not None and not folder.notes  # else nothing read is cached
+    marks = (
+        tuple(
+            mark
+            for mark in (heads.mark(index) for index in _read_segments(segments, tasks))
+            if mark is not None
+        )
+        if keep
+        else ()
+    )
+    read = [Span(part.start, part.end, True, part, marks) for part in folder.partials()]
+    fresh = [span for span in read if keep and span.end <= settled]  # type: ignore[operator]
+    parts: list[Partial] = []
+    joined: list[Span] = []
+    for window in layout.windows:
+        whole, rest = _joined_prefix(window, [*cached, *fresh], [*cached, *read])
+        if whole is not None:
+            joined.append(whole)
+            parts.append(whole.part)
+        parts += [span.part for span in rest]
     outside = folder.outside_transitions()
     outside += [(name, t) for span in circuit_spans for name, t in span.part.circuit.items()]
-    stats = assemble(plan, [*parts, *(span.part for span in cached)], outside, folder.notes)
+    stats = assemble(plan, parts, outside, folder.notes)
 
-    if not folder.notes:
-        settled = _settled_before(segments)
-        if settled is not None:
-            marks = tuple(
-                mark
-                for mark in (heads.mark(index) for index in _read_segments(segments, tasks))
-                if mark is not None
+    if keep:
+        assert settled is not None  # for the type checker: keep says so
+        joined += _joined_hours(layout.windows, [*cached, *fresh])
+        fresh += [
+            Span(
+                start, end, False, Partial(start, end, circuit=folder.outside.get(start, {})), marks
             )
-            fresh = [Span(p.start, p.end, True, p, marks) for p in parts if p.end <= settled]
-            fresh += [
-                Span(
-                    start,
-                    end,
-                    False,
-                    Partial(start, end, circuit=folder.outside.get(start, {})),
-                    marks,
-                )
-                for start, end in circuit_reads
-                if end <= settled
-            ]
-            known = [*cached, *fresh]
-            joined = _joined(layout.windows, known, full=True)
-            joined += _joined([layout.lookback], [*circuit_spans, *fresh], full=False)
-            cache.store([*fresh, *joined], keep_after=lookback - KEEP)
+            for start, end in circuit_reads
+            if end <= settled
+        ]
+        cache.store([*fresh, *joined], keep_after=lookback - KEEP)
     return stats
 
 
-def _joined(targets: Sequence[Range], known: Sequence[Span], *, full: bool) -> list[Span]:
-    """One span for each target range, and each whole hour in it, that ``known`` spans of the
-    right kind tile with more than one piece."""
-    usable = [span for span in known if span.full or not full]
-    by_bounds = {(span.start, span.end): span for span in sorted(usable, key=lambda s: s.full)}
+def _joined_prefix(
+    window: Range, settled: Sequence[Span], pieces: Sequence[Span]
+) -> tuple[Span | None, list[Span]]:
+    """The window's longest run of settled spans from its start as one span (None when that is
+    a single span already), and the window's other pieces."""
+    inside = {(s.start, s.end): s for s in pieces if window[0] <= s.start and s.end <= window[1]}
+    usable = [(s.start, s.end) for s in settled if (s.start, s.end) in inside]
+    tiles = cells.prefix(usable, window)
+    if len(tiles) < 2:  # noqa: PLR2004 - one span is already whole
+        return None, list(inside.values())
+    chosen = [inside[tile] for tile in tiles]
+    reach = tiles[-1][1]
+    whole = _span(chosen, full=True)
+    return whole, [span for span in inside.values() if span.start >= reach]
+
+
+def _joined_hours(windows: Sequence[Range], known: Sequence[Span]) -> list[Span]:
+    """The hours that the windows' bounds cut in two, as one span each, where both halves are
+    known: a report whose windows start elsewhere in that hour takes it whole."""
+    by_bounds = {(span.start, span.end): span for span in known}
     joined: list[Span] = []
-    for target in targets:
-        for wanted in [target, *cells.hours_within(target)]:
-            tiles = cells.tiling(list(by_bounds), wanted)
-            if tiles is None or len(tiles) == 1:
-                continue
-            pieces = [by_bounds[tile] for tile in tiles]
-            part = merged([piece.part for piece in pieces])
-            if not full:
-                part = Partial(part.start, part.end, circuit=part.circuit)
-            marks = tuple(sorted({mark for piece in pieces for mark in piece.marks}, key=str))
-            joined.append(Span(wanted[0], wanted[1], full, part, marks))
+    for bound in sorted({moment for window in windows for moment in window}):
+        hour = cells.floor_hour(bound)
+        if hour == bound:
+            continue
+        span = (hour, hour + cells.HOUR)
+        tiles = cells.prefix(list(by_bounds), span)
+        if len(tiles) > 1 and tiles[-1][1] == span[1]:
+            joined.append(_span([by_bounds[tile] for tile in tiles], full=True))
     return joined
+
+
+def _span(pieces: Sequence[Span], *, full: bool) -> Span:
+    part = merged([piece.part for piece in pieces])
+    marks = tuple(sorted({mark for piece in pieces for mark in piece.marks}, key=str))
+    return Span(part.start, part.end, full, part, marks)
 
 
 def _read_segments(segments: Sequence[Segment], tasks: Sequence[Task]) -> list[int]:

@@ -12,6 +12,7 @@ windows with gaps between them are read without the cache
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -48,20 +49,22 @@ def layout(plan: Plan) -> Layout | None:
 
 
 def cover(span: Range, available: Iterable[Range]) -> tuple[list[Range], list[Range]]:
-    """Tile ``span`` from its start: with the longest ``available`` range that starts where the
-    tiling has got to, else with the cell there (to the next UTC hour), which is missing."""
+    """Tile ``span`` from its start with the longest ``available`` range that starts where the
+    tiling has got to; where none does, up to where one starts is missing. Returns the ranges
+    chosen and the missing ones (each as long as it can be)."""
     longest: dict[datetime, datetime] = {}
     for start, end in available:
         if start >= span[0] and end <= span[1] and end > longest.get(start, start):
             longest[start] = end
+    starts = sorted(longest)
     chosen: list[Range] = []
     missing: list[Range] = []
     at = span[0]
     while at < span[1]:
         reach = longest.get(at)
         if reach is None:
-            # Up to the next hour, or to where a range starts (an earlier window's edge).
-            stop = min([floor_hour(at) + HOUR, span[1], *(s for s in longest if s > at)])
+            later = starts[bisect.bisect_right(starts, at) :]
+            stop = min(later[0], span[1]) if later else span[1]
             missing.append((at, stop))
             at = stop
         else:
@@ -70,16 +73,37 @@ def cover(span: Range, available: Iterable[Range]) -> tuple[list[Range], list[Ra
     return chosen, missing
 
 
-def hours_within(span: Range) -> list[Range]:
-    """The whole UTC hours inside ``span``."""
-    first = floor_hour(span[0])
-    if first < span[0]:
-        first += HOUR
-    hours = []
-    while first + HOUR <= span[1]:
-        hours.append((first, first + HOUR))
-        first += HOUR
-    return hours
+def cut(ranges: Iterable[Range], points: Iterable[datetime]) -> list[Range]:
+    """``ranges`` cut at each of ``points`` inside them."""
+    ordered = sorted(set(points))
+    pieces: list[Range] = []
+    for start, end in ranges:
+        at = start
+        for point in ordered[bisect.bisect_right(ordered, start) :]:
+            if point >= end:
+                break
+            pieces.append((at, point))
+            at = point
+        pieces.append((at, end))
+    return pieces
+
+
+def hours(span: Range) -> list[datetime]:
+    """The UTC hour boundaries inside ``span``."""
+    first = floor_hour(span[0]) + HOUR
+    return [first + n * HOUR for n in range(max(0, -(-(span[1] - first) // HOUR)))]
+
+
+def edges(windows: Sequence[Range], settled: datetime | None) -> list[datetime]:
+    """Where the windows' cells are cut: the windows' bounds, the hours next to them (so that
+    the hour a bound cuts in two is two cells), and the minute before ``settled`` (what lies
+    before it can be cached)."""
+    points: list[datetime] = []
+    for start, end in windows:
+        points += [start, end, floor_hour(start) + HOUR, floor_hour(end)]
+    if settled is not None:
+        points.append(settled.replace(second=0, microsecond=0))
+    return points
 
 
 def runs(ranges: Iterable[Range]) -> list[Range]:
@@ -93,19 +117,15 @@ def runs(ranges: Iterable[Range]) -> list[Range]:
     return joined
 
 
-def tiling(spans: Sequence[Range], span: Range) -> list[Range] | None:
-    """Ranges of ``spans`` that tile ``span`` exactly (the longest at each step); None if
-    they do not."""
+def prefix(ranges: Iterable[Range], span: Range) -> list[Range]:
+    """The longest chain of ``ranges`` that tiles ``span`` from its start (longest first)."""
     longest: dict[datetime, datetime] = {}
-    for start, end in spans:
+    for start, end in ranges:
         if start >= span[0] and end <= span[1] and end > longest.get(start, start):
             longest[start] = end
     tiles: list[Range] = []
     at = span[0]
-    while at < span[1]:
-        reach = longest.get(at)
-        if reach is None:
-            return None
+    while (reach := longest.get(at)) is not None:
         tiles.append((at, reach))
         at = reach
     return tiles

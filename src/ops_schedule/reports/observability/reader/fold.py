@@ -36,7 +36,7 @@ from typing import Final, cast
 import orjson
 
 from ops_schedule.reports.observability.reader.assemble import assemble
-from ops_schedule.reports.observability.reader.partial import Partial, canonical_duration
+from ops_schedule.reports.observability.reader.partial import Partial, canonical_duration, micros
 from ops_schedule.reports.observability.reader.plan import OUTSIDE, Plan
 from ops_schedule.reports.observability.stats import (
     CircuitState,
@@ -201,21 +201,28 @@ class Folder:
         task boundaries settled only if :meth:`settle` ran)."""
         parts = [Partial(start, end) for start, end in self.plan.windows]
         for index, slot in enumerate(self.plan.slots):
-            if slot is not None:
+            events = self._events[index]
+            if slot is not None and events:
                 part = parts[slot[0]]
-                part.events += self._events[index]
+                part.events += events
                 part.fail += self._fails[index]
-                part.buckets[slot[1]] = [self._events[index], self._fails[index]]
+                part.buckets[micros(slot[1])] = [events, self._fails[index]]
         for window, part in enumerate(parts):
             part.malformed = self._malformed[window]
             part.failures = self._failures[window]
             part.circuit = self._circuit[window]
             for name, calls in self._calls[window].items():
                 mcp = McpStats(calls=sum(calls.values()), failures=self._mcp_fails[window][name])
-                # Too long to be a call's: dropped here, once per distinct value, not per line.
+                durations = mcp.durations
                 for duration, n in calls.items():
-                    if duration is not None and duration <= LONGEST_MS:
-                        mcp.durations[canonical_duration(duration)] += n
+                    # Too long to be a call's: dropped here, once per distinct value, not per line.
+                    if duration is None or duration > LONGEST_MS:
+                        continue
+                    if duration.__class__ is float:
+                        duration = canonical_duration(duration)  # noqa: PLW2901
+                        durations[duration] = durations.get(duration, 0) + n
+                    else:
+                        durations[duration] = n  # ints are distinct keys already
                 part.mcp[name] = mcp
             for name, opened in self._opened[window].items():
                 part.mcp.setdefault(name, McpStats()).circuit_open_count = opened

@@ -30,6 +30,7 @@ from ops_schedule.reports.observability.stats import (
 )
 
 EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND: Final = timedelta(microseconds=1)
 _STATES: Final = frozenset(("open", "half-open", "closed"))
 
 
@@ -42,7 +43,9 @@ class Partial:
     events: int = 0
     fail: int = 0
     malformed: int = 0
-    buckets: dict[datetime, list[int]] = field(default_factory=dict)  # start -> [events, fails]
+    # Chart counts by bucket start, in microseconds since the epoch: [events, fails]; buckets
+    # with neither are left out.
+    buckets: dict[int, list[int]] = field(default_factory=dict)
     mcp: dict[str, McpStats] = field(default_factory=dict)
     failures: dict[str, FailureStats] = field(default_factory=dict)  # by errorType
     circuit: dict[str, CircuitTransition] = field(default_factory=dict)  # last inside the span
@@ -67,7 +70,7 @@ def merge(target: Partial, part: Partial) -> None:
         mine.calls += theirs.calls
         mine.failures += theirs.failures
         mine.circuit_open_count += theirs.circuit_open_count
-        mine.durations.update(theirs.durations)
+        _add(mine.durations, theirs.durations)
     for error_type, failure in part.failures.items():
         have = target.failures.get(error_type)
         if have is None:
@@ -82,6 +85,15 @@ def merge(target: Partial, part: Partial) -> None:
         have_transition = target.circuit.get(name)
         if have_transition is None or transition.at > have_transition.at:
             target.circuit[name] = transition
+
+
+def _add(histogram: dict[float, int], other: dict[float, int]) -> None:
+    if not histogram:
+        dict.update(histogram, other)  # the common first merge, at C speed
+        return
+    get = histogram.get
+    for value, count in other.items():
+        histogram[value] = get(value, 0) + count
 
 
 def merged(parts: list[Partial]) -> Partial:
@@ -102,22 +114,23 @@ def canonical_duration(value: float) -> float:
     return value
 
 
-def _micros(at: datetime) -> int:
-    return (at - EPOCH) // timedelta(microseconds=1)
+def micros(at: datetime) -> int:
+    """``at`` in microseconds since the epoch: how bucket starts are keyed."""
+    return (at - EPOCH) // _MICROSECOND
 
 
-def _instant(micros: int) -> datetime:
-    return EPOCH + timedelta(microseconds=micros)
+def _instant(count: int) -> datetime:
+    return EPOCH + timedelta(microseconds=count)
 
 
 def encode(part: Partial) -> bytes:
     document = {
-        "s": _micros(part.start),
-        "t": _micros(part.end),
+        "s": micros(part.start),
+        "t": micros(part.end),
         "e": part.events,
         "f": part.fail,
         "m": part.malformed,
-        "b": [[_micros(at), e, f] for at, (e, f) in part.buckets.items() if e or f],
+        "b": [number for at, (e, f) in part.buckets.items() for number in (at, e, f)],
         "p": {
             name: [
                 mcp.calls,
@@ -132,11 +145,11 @@ def encode(part: Partial) -> bytes:
             kind: [
                 failure.count,
                 failure.example,
-                None if failure.example_at is None else _micros(failure.example_at),
+                None if failure.example_at is None else micros(failure.example_at),
             ]
             for kind, failure in part.failures.items()
         },
-        "c": {name: [_micros(t.at), t.state] for name, t in part.circuit.items()},
+        "c": {name: [micros(t.at), t.state] for name, t in part.circuit.items()},
     }
     return zlib.compress(orjson.dumps(document), 1)
 
@@ -157,12 +170,18 @@ def decode(blob: bytes) -> Partial:
 def _partial(document: dict[str, Any]) -> Partial:
     part = Partial(_instant(document["s"]), _instant(document["t"]))
     part.events, part.fail, part.malformed = _ints(document["e"], document["f"], document["m"])
-    for at, events, fails in document["b"]:
-        part.buckets[_instant(at)] = list(_ints(events, fails))
+    flat = document["b"]
+    if len(flat) % 3 or sum(flat).__class__ is not int:
+        raise ValueError("damaged chart counts")
+    part.buckets = {flat[i]: [flat[i + 1], flat[i + 2]] for i in range(0, len(flat), 3)}
     for name, (raw_calls, raw_failures, raw_opened, values, counts) in document["p"].items():
-        if len(values) != len(counts):
-            raise ValueError("histogram values and counts differ in length")
-        durations: Counter[float] = Counter(dict(zip(values, _ints(*counts), strict=True)))
+        # zlib's checksum already vouches for the bytes; this only keeps the types honest.
+        if len(values) != len(counts) or sum(counts).__class__ is not int:
+            raise ValueError("a damaged histogram")
+        if sum(values).__class__ not in (int, float):
+            raise TypeError("a duration is not a number")
+        durations: Counter[float] = Counter()
+        dict.update(durations, zip(values, counts, strict=True))
         calls, failures, opened = _ints(raw_calls, raw_failures, raw_opened)
         part.mcp[name] = McpStats(calls, failures, durations, opened)
     for kind, (count, example, at) in document["x"].items():
