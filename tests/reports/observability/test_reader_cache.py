@@ -9,6 +9,7 @@ reading's plan proves that the cache was actually used where it should be.
 from __future__ import annotations
 
 import gzip
+import json
 import multiprocessing
 import os
 import random
@@ -21,6 +22,8 @@ from pathlib import Path
 
 import pytest
 from event_fixtures import DAY, HOUR, T0, event, random_lines, write_lines
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from reference_stats import reference_stats
 
 from ops_schedule.reports.observability.reader import cached, collect_stats
@@ -253,3 +256,62 @@ def test_an_unwritable_state_directory_only_costs_the_cache(tmp_path, reads):
     blocked.write_text("a file where the state directory should be")
     same_three_ways(log, daily(T0), HOUR, blocked / "partials.sqlite3")
     assert reads == []
+
+
+_FIELDS = st.fixed_dictionaries(
+    {"status": st.sampled_from(["ok", "ok", "fail", "maybe"])},
+    optional={
+        "mcpName": st.sampled_from(["github", "slack"]),
+        "durationMs": st.one_of(st.integers(-5, 3000), st.floats(0, 100), st.just(12.0)),
+        "errorType": st.sampled_from(["TimeoutError", ""]),
+        "errorMessage": st.sampled_from(["boom", "", "later"]),
+        "metadata": st.fixed_dictionaries(
+            {"circuit": st.sampled_from(["open", "half-open", "closed"])},
+            optional={"mcp": st.sampled_from(["github", "slack"])},
+        ),
+    },
+)
+
+
+@st.composite
+def _history(draw):
+    """A log written in two instalments, and report ends (on whole minutes) after each."""
+    minutes = sorted(draw(st.lists(st.integers(-4 * 1440, 2 * 1440), max_size=80)))
+    lines = []
+    for minute in minutes:
+        if draw(st.integers(0, 9)) == 0:
+            lines.append(draw(st.sampled_from([b"", b"{", b'{"status":"ok"}', b"\xff"])))
+            continue
+        jitter = timedelta(seconds=draw(st.integers(-300, 300)))  # inside the margin
+        at = T0 + minute * MINUTE + jitter
+        lines.append(json.dumps({"timestamp": at.isoformat(), **draw(_FIELDS)}).encode())
+    cut = draw(st.integers(0, len(lines)))
+    ends = st.integers(-3 * 1440, 2 * 1440).map(lambda m: T0 + m * MINUTE)
+    first = draw(st.lists(st.tuples(ends, st.booleans()), min_size=1, max_size=4))
+    second = draw(st.lists(st.tuples(ends, st.booleans()), min_size=1, max_size=4))
+    return lines[:cut], lines[cut:], first, second
+
+
+@pytest.mark.property
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(history=_history())
+def test_any_history_of_readings_with_one_cache_gives_the_reference_numbers(
+    tmp_path, small_pieces, history
+):
+    before, after, first, second = history
+    for old in tmp_path.glob("*"):
+        old.unlink()
+    cache = tmp_path / "partials.sqlite3"
+    log = write_lines(tmp_path / "events.jsonl", before)
+    for readings in (first, second):
+        for end, is_daily in readings:
+            windows, bucket = (daily(end), HOUR) if is_daily else (weekly(end), DAY)
+            expected = reference_stats(log, windows, bucket=bucket)
+            assert collect_stats(log, windows, bucket=bucket, cache=cache) == expected
+        with log.open("ab") as handle:  # the proxy goes on writing
+            handle.write(b"".join(line + b"\n" for line in after))
+        after = []
