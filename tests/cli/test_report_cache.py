@@ -91,6 +91,7 @@ def three_ways(config: Path) -> bytes:
 
 def test_the_weekly_json_is_the_same_from_the_cache_without_it_and_from_a_full_read(tmp_path):
     config, log = setup(tmp_path)
+    (tmp_path / "state").mkdir()  # as the first `run` leaves it
     dailies(config)
     cache = tmp_path / "state" / "partials.sqlite3"
     with sqlite3.connect(cache) as db:

@@ -78,6 +78,7 @@ def test_daily_then_weekly_readings_are_exact_and_the_weekly_reads_nothing_twice
 ):
     log = write_log(tmp_path, seed, disorder=timedelta(minutes=9))  # within the margin
     cache = tmp_path / "state" / "partials.sqlite3"
+    cache.parent.mkdir()
     offset = minutes * MINUTE
     for day in range(-6, 1):
         same_three_ways(log, daily(T0 + day * DAY + offset), HOUR, cache)
@@ -315,3 +316,26 @@ def test_any_history_of_readings_with_one_cache_gives_the_reference_numbers(
         with log.open("ab") as handle:  # the proxy goes on writing
             handle.write(b"".join(line + b"\n" for line in after))
         after = []
+
+
+@pytest.mark.parametrize("kind", ["directory", "fifo", "symlink"])
+def test_something_else_at_the_cache_path_is_left_alone(tmp_path, reads, kind):
+    log = write_log(tmp_path, 11)
+    cache = tmp_path / "partials.sqlite3"
+    if kind == "directory":
+        cache.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(cache)
+    else:
+        cache.symlink_to(tmp_path / "elsewhere.sqlite3")
+    same_three_ways(log, daily(T0), HOUR, cache)
+    assert reads == []
+    assert cache.is_symlink() if kind == "symlink" else cache.exists()
+    assert not (tmp_path / "elsewhere.sqlite3").exists()
+
+
+def test_a_missing_state_directory_is_not_created_for_the_cache(tmp_path, reads):
+    log = write_log(tmp_path, 12)
+    same_three_ways(log, daily(T0), HOUR, tmp_path / "state" / "partials.sqlite3")
+    assert reads == []
+    assert not (tmp_path / "state").exists()

@@ -18,6 +18,7 @@ import contextlib
 import hashlib
 import os
 import sqlite3
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -122,7 +123,15 @@ class PartialCache:
 
     @classmethod
     def open(cls, path: Path) -> PartialCache | None:
-        """The cache at ``path`` (created, readable by its owner only); None when unusable."""
+        """The cache at ``path`` (created, readable by its owner only); None when unusable,
+        such as when something other than a regular file is there (left alone)."""
+        try:
+            if not stat.S_ISREG(path.lstat().st_mode):
+                return None
+        except FileNotFoundError:
+            pass
+        except OSError:
+            return None
         for attempt in range(2):
             try:
                 return cls(_connect(path))
@@ -251,7 +260,7 @@ class PartialCache:
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # The directory is not created: ``report`` before any ``run`` leaves no state directory.
     # Created by us, for us: failure examples in it are as sensitive as the log they came from.
     os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
     connection = sqlite3.connect(path, timeout=BUSY, isolation_level=None)
