@@ -61,15 +61,15 @@ def assemble(
 
 def _rebucket(summary: WindowStats, total: Partial, plan: Plan) -> None:
     start, step = micros(summary.start), plan.bucket // _MICROSECOND
+    fails = total.bucket_fails
     index = -1  # the report bucket of the previous finer bucket
     counts = [0, 0]
-    for at in sorted(total.buckets):
+    for at in sorted(total.bucket_events):
         if (at - start) // step != index:
             index = (at - start) // step
             counts = summary.buckets[summary.start + index * plan.bucket]
-        events, fails = total.buckets[at]
-        counts[0] += events
-        counts[1] += fails
+        counts[0] += total.bucket_events[at]
+        counts[1] += fails.get(at, 0)
 
 
 def _window_of(plan: Plan, start: datetime, end: datetime) -> int:

@@ -39,7 +39,7 @@ from ops_schedule.reports.observability.reader.partial import (
 )
 from ops_schedule.reports.observability.reader.segments import Segment
 
-FORMAT: Final = "1"
+FORMAT: Final = "2"
 HEAD: Final = 4096  # bytes of a segment's beginning that identify it
 BUSY: Final = 2.0  # seconds to wait for another process's write before giving up
 KEEP: Final = timedelta(days=45)  # spans ending longer before a report's look-back are dropped

@@ -68,8 +68,9 @@ def collect_stats(
     A missing log gives empty statistics with a note, never an error; something other than a
     regular file at ``path`` raises :class:`~ops_schedule.fsutil.NotRegularFileError` (an
     ``OSError``). With ``quiet=False`` a progress bar is drawn on stderr when stderr and stdout
-    are terminals. With ``cache`` (an SQLite file), whole hours cached there by earlier readings
-    are not read again, and the hours read are cached; the result is the same either way.
+    are terminals. With ``cache`` (an SQLite file), what earlier readings cached there is not read
+    again, and what this one reads is cached; the result is the same either way
+    (docs/performance.md#cached-partials).
     """
     plan = Plan.build(windows, bucket)
     if plan.earliest is not None:

@@ -206,7 +206,10 @@ class Folder:
                 part = parts[slot[0]]
                 part.events += events
                 part.fail += self._fails[index]
-                part.buckets[micros(slot[1])] = [events, self._fails[index]]
+                at = micros(slot[1])
+                part.bucket_events[at] = events
+                if self._fails[index]:
+                    part.bucket_fails[at] = self._fails[index]
         for window, part in enumerate(parts):
             part.malformed = self._malformed[window]
             part.failures = self._failures[window]

@@ -18,7 +18,7 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final, cast
+from typing import Any, Final, TypeVar, cast
 
 import orjson
 
@@ -43,9 +43,10 @@ class Partial:
     events: int = 0
     fail: int = 0
     malformed: int = 0
-    # Chart counts by bucket start, in microseconds since the epoch: [events, fails]; buckets
-    # with neither are left out.
-    buckets: dict[int, list[int]] = field(default_factory=dict)
+    # Chart counts by bucket start, in microseconds since the epoch; buckets without events
+    # are left out (two plain maps: they add up at C speed).
+    bucket_events: dict[int, int] = field(default_factory=dict)
+    bucket_fails: dict[int, int] = field(default_factory=dict)
     mcp: dict[str, McpStats] = field(default_factory=dict)
     failures: dict[str, FailureStats] = field(default_factory=dict)  # by errorType
     circuit: dict[str, CircuitTransition] = field(default_factory=dict)  # last inside the span
@@ -56,13 +57,8 @@ def merge(target: Partial, part: Partial) -> None:
     target.events += part.events
     target.fail += part.fail
     target.malformed += part.malformed
-    for start, (events, fails) in part.buckets.items():
-        counts = target.buckets.get(start)
-        if counts is None:
-            target.buckets[start] = [events, fails]
-        else:
-            counts[0] += events
-            counts[1] += fails
+    _add(target.bucket_events, part.bucket_events)
+    _add(target.bucket_fails, part.bucket_fails)
     for name, theirs in part.mcp.items():
         mine = target.mcp.get(name)
         if mine is None:
@@ -87,7 +83,10 @@ def merge(target: Partial, part: Partial) -> None:
             target.circuit[name] = transition
 
 
-def _add(histogram: dict[float, int], other: dict[float, int]) -> None:
+K = TypeVar("K", int, float)
+
+
+def _add(histogram: dict[K, int], other: dict[K, int]) -> None:
     if not histogram:
         dict.update(histogram, other)  # the common first merge, at C speed
         return
@@ -130,7 +129,8 @@ def encode(part: Partial) -> bytes:
         "e": part.events,
         "f": part.fail,
         "m": part.malformed,
-        "b": [number for at, (e, f) in part.buckets.items() for number in (at, e, f)],
+        "b": [list(part.bucket_events), list(part.bucket_events.values())],
+        "bf": [list(part.bucket_fails), list(part.bucket_fails.values())],
         "p": {
             name: [
                 mcp.calls,
@@ -170,10 +170,8 @@ def decode(blob: bytes) -> Partial:
 def _partial(document: dict[str, Any]) -> Partial:
     part = Partial(_instant(document["s"]), _instant(document["t"]))
     part.events, part.fail, part.malformed = _ints(document["e"], document["f"], document["m"])
-    flat = document["b"]
-    if len(flat) % 3 or sum(flat).__class__ is not int:
-        raise ValueError("damaged chart counts")
-    part.buckets = {flat[i]: [flat[i + 1], flat[i + 2]] for i in range(0, len(flat), 3)}
+    part.bucket_events = _int_map(document["b"])
+    part.bucket_fails = _int_map(document["bf"])
     for name, (raw_calls, raw_failures, raw_opened, values, counts) in document["p"].items():
         # zlib's checksum already vouches for the bytes; this only keeps the types honest.
         if len(values) != len(counts) or sum(counts).__class__ is not int:
@@ -195,6 +193,17 @@ def _partial(document: dict[str, Any]) -> Partial:
             raise ValueError(f"unknown circuit state {state!r}")
         part.circuit[name] = CircuitTransition(_instant(at), cast("CircuitState", state))
     return part
+
+
+def _int_map(pair: list[list[int]]) -> dict[int, int]:
+    keys, values = pair
+    if (
+        len(keys) != len(values)
+        or sum(keys).__class__ is not int
+        or sum(values).__class__ is not int
+    ):
+        raise ValueError("damaged chart counts")
+    return dict(zip(keys, values, strict=True))
 
 
 def _ints(*values: object) -> tuple[int, ...]:
