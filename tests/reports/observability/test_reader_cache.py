@@ -339,3 +339,30 @@ def test_a_missing_state_directory_is_not_created_for_the_cache(tmp_path, reads)
     same_three_ways(log, daily(T0), HOUR, tmp_path / "state" / "partials.sqlite3")
     assert reads == []
     assert not (tmp_path / "state").exists()
+
+
+def test_spans_whose_chart_buckets_do_not_fit_a_report_are_not_used_for_it(
+    tmp_path, small_pieces, reads
+):
+    log = write_log(tmp_path, 13)
+    cache = tmp_path / "partials.sqlite3"
+    at_ten = T0 + 10 * MINUTE
+    same_three_ways(log, daily(at_ten), HOUR, cache)
+    same_three_ways(log, daily(at_ten), HOUR, cache)
+    assert reads[-1] == 0
+    # The same days seen from 09:20: hourly buckets from :20 split the cached hours at :10.
+    same_three_ways(log, daily(at_ten + 10 * MINUTE), HOUR, cache)
+    assert reads[-1] >= 47
+    # A weekly report at 09:10 fits the grid of the daily ones: the cached days serve it.
+    same_three_ways(log, weekly(at_ten + 7 * DAY), DAY, cache)
+    assert reads[-1] <= 7 * 24 * 2 - 47
+
+
+def test_windows_a_half_hour_dst_shift_puts_off_the_hourly_grid_are_read_whole(tmp_path, reads):
+    log = write_log(tmp_path, 14)
+    cache = tmp_path / "partials.sqlite3"
+    end = T0 + 10 * MINUTE
+    windows = [(end - 2 * DAY - 30 * MINUTE, end - DAY), (end - DAY, end)]  # 24.5 h and 24 h
+    warm = collect_stats(log, windows, bucket=HOUR, cache=cache)
+    assert warm == reference_stats(log, windows, bucket=HOUR)
+    assert reads == []

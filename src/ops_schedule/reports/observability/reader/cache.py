@@ -39,7 +39,7 @@ from ops_schedule.reports.observability.reader.partial import (
 )
 from ops_schedule.reports.observability.reader.segments import Segment
 
-FORMAT: Final = "2"
+FORMAT: Final = "3"
 HEAD: Final = 4096  # bytes of a segment's beginning that identify it
 BUSY: Final = 2.0  # seconds to wait for another process's write before giving up
 KEEP: Final = timedelta(days=45)  # spans ending longer before a report's look-back are dropped
@@ -50,8 +50,9 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sources (id INTEGER PRIMARY KEY, segments BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS spans (
     start INTEGER NOT NULL, "end" INTEGER NOT NULL, full INTEGER NOT NULL,
+    phase INTEGER NOT NULL, width INTEGER NOT NULL,
     source INTEGER NOT NULL, data BLOB NOT NULL,
-    PRIMARY KEY (start, "end", full)
+    PRIMARY KEY (start, "end", full, phase, width)
 );
 """
 
@@ -149,30 +150,35 @@ class PartialCache:
         self._db.close()
 
     def cover(
-        self, span: Range, heads: Heads, *, full_only: bool
+        self, span: Range, heads: Heads, *, grid: tuple[int, int] | None
     ) -> tuple[list[Span], list[Range]]:
-        """The fewest valid spans that tile ``span`` from its start (full ones, or any kind),
-        and the cells none covers (see :func:`~.cells.cover`). Read as one snapshot."""
+        """The fewest valid spans that tile ``span`` from its start, and the ranges none covers
+        (see :func:`~.cells.cover`). With ``grid`` (phase, width), only full spans whose chart
+        buckets fit it (their grid divides it); without, any span (for circuits only). Read as
+        one snapshot."""
         try:
             self._db.execute("BEGIN")
             try:
-                return self._cover(span, heads, full_only=full_only)
+                return self._cover(span, heads, grid=grid)
             finally:
                 self._db.execute("COMMIT")
         except sqlite3.Error:
             return [], cells.cover(span, [])[1]
 
     def _cover(
-        self, span: Range, heads: Heads, *, full_only: bool
+        self, span: Range, heads: Heads, *, grid: tuple[int, int] | None
     ) -> tuple[list[Span], list[Range]]:
         rows = self._db.execute(
-            'SELECT start, "end", full, source, rowid FROM spans '
+            'SELECT start, "end", full, source, rowid, phase, width FROM spans '
             'WHERE start >= ? AND "end" <= ? AND full >= ?',
-            (_seconds(span[0]), _seconds(span[1]), 1 if full_only else 0),
+            (_seconds(span[0]), _seconds(span[1]), 0 if grid is None else 1),
         ).fetchall()
+        if grid is not None:
+            phase, width = grid
+            rows = [r for r in rows if width % r[6] == 0 and (phase - r[5]) % r[6] == 0]
         valid = self._valid_sources({row[3] for row in rows}, heads)
         best: dict[Range, tuple[int, int, tuple[Mark, ...]]] = {}
-        for start, end, full, source, rowid in sorted(rows, key=lambda row: row[2]):
+        for start, end, full, source, rowid, _, _ in sorted(rows, key=lambda row: row[2]):
             if source in valid:  # a full span wins over a circuit one with the same bounds
                 best[_instant(start), _instant(end)] = (rowid, full, valid[source])
         chosen, missing = cells.cover(span, list(best))
@@ -227,17 +233,19 @@ class PartialCache:
                             "INSERT INTO sources (segments) VALUES (?)", (blob,)
                         ).lastrowid
                 self._db.executemany(
-                    'INSERT OR REPLACE INTO spans (start, "end", full, source, data) '
-                    "VALUES (?, ?, ?, ?, ?)",
+                    'INSERT OR REPLACE INTO spans (start, "end", full, phase, width, source, data)'
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [
                         (
                             _seconds(s.start),
                             _seconds(s.end),
                             int(s.full),
+                            *(s.part.grid or (0, 1)),
                             sources[s.marks],
                             encode(s.part),
                         )
                         for s in spans
+                        if s.part.grid is not None or not s.full
                     ],
                 )
                 self._db.execute('DELETE FROM spans WHERE "end" < ?', (_seconds(keep_after),))

@@ -25,14 +25,14 @@ from pathlib import Path
 from ops_schedule.reports.observability.reader import cells
 from ops_schedule.reports.observability.reader.assemble import assemble
 from ops_schedule.reports.observability.reader.cache import KEEP, Heads, PartialCache, Span
-from ops_schedule.reports.observability.reader.cells import MINUTE, Range
+from ops_schedule.reports.observability.reader.cells import Range
 from ops_schedule.reports.observability.reader.collect import (
     _Progress,
     plan_tasks,
     run_tasks,
     worker_count,
 )
-from ops_schedule.reports.observability.reader.partial import Partial, merged
+from ops_schedule.reports.observability.reader.partial import Partial, merged, micros
 from ops_schedule.reports.observability.reader.plan import Plan
 from ops_schedule.reports.observability.reader.seek import MARGIN, PROBE, SAMPLE, stamp_of
 from ops_schedule.reports.observability.reader.segments import Segment
@@ -66,17 +66,24 @@ def _collect(
 ) -> list[WindowStats] | None:
     heads = Heads(segments)
     settled = _settled_before(segments)
+    # Chart buckets of what is read: hourly from the first window's start (daily and weekly
+    # reports with the same time of day both fit that grid).
+    anchor, width = layout.windows[0][0], cells.grid_width(plan.bucket)
+    step = width // cells.MICROSECOND
+    grid = (micros(anchor) % step, step)
     cached: list[Span] = []
     to_read: list[Range] = []
     for window in layout.windows:
-        spans, missing = cache.cover(window, heads, full_only=True)
+        spans, missing = cache.cover(window, heads, grid=grid)
         cached += spans
         to_read += cells.cut(missing, cells.edges(layout.windows, settled))
-    circuit_spans, circuit_missing = cache.cover(layout.lookback, heads, full_only=False)
+    circuit_spans, circuit_missing = cache.cover(layout.lookback, heads, grid=None)
     circuit_reads = cells.cut(circuit_missing, cells.hours(layout.lookback))
 
     lookback = layout.lookback[0]
-    read_plan = Plan.build(sorted(to_read), MINUTE, lookback=lookback, bins=circuit_reads)
+    read_plan = Plan.build(
+        sorted(to_read), width, lookback=lookback, bins=circuit_reads, anchor=anchor
+    )
     tasks = plan_tasks(
         segments,
         workers=worker_count(),

@@ -13,6 +13,7 @@ windows with gaps between them are read without the cache
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,6 +25,7 @@ from ops_schedule.reports.observability.reader.plan import Plan
 
 HOUR: Final = timedelta(hours=1)
 MINUTE: Final = timedelta(minutes=1)
+MICROSECOND: Final = timedelta(microseconds=1)
 
 Range = tuple[datetime, datetime]
 
@@ -41,11 +43,20 @@ def layout(plan: Plan) -> Layout | None:
         return None
     if any(not _on_minute(moment) for window in windows for moment in window):
         return None
+    width = grid_width(plan.bucket)
+    if any((start - windows[0][0]) % width for start, _ in windows):
+        return None  # a 30-minute DST shift between the windows: their buckets share no grid
     if any(before[1] != after[0] for before, after in pairwise(windows)):
         return None
     if not _on_minute(plan.lookback):
         return None
     return Layout(tuple(windows), (plan.lookback, windows[0][0]))
+
+
+def grid_width(bucket: timedelta) -> timedelta:
+    """The width of the buckets cells are read with: the hour, or less where ``bucket`` needs
+    it, so that a cell serves daily (hourly buckets) and weekly (daily buckets) reports alike."""
+    return timedelta(microseconds=math.gcd(bucket // MICROSECOND, HOUR // MICROSECOND))
 
 
 def cover(span: Range, available: Iterable[Range]) -> tuple[list[Range], list[Range]]:

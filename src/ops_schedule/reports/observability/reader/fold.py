@@ -30,7 +30,7 @@ import bisect
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Final, cast
 
 import orjson
@@ -51,6 +51,7 @@ __all__ = ["OUTSIDE", "Boundary", "Folder", "Plan", "settle"]
 _BEFORE: Final = datetime.min.replace(tzinfo=UTC)
 _AFTER: Final = datetime.max.replace(tzinfo=UTC)
 _NEVER: Final = _AFTER  # an empty range: the first line always searches
+_MICROSECOND: Final = timedelta(microseconds=1)
 _CIRCUIT_STATES: Final[frozenset[str]] = frozenset(("open", "half-open", "closed"))
 # A longer durationMs is no call's: the call counts, the duration does not (docs/performance.md).
 # The bound keeps every sum and mean of durations finite, whatever a line claims.
@@ -199,7 +200,9 @@ class Folder:
     def partials(self) -> list[Partial]:
         """What was read for each window of the plan, as exact partials (malformed lines of
         task boundaries settled only if :meth:`settle` ran)."""
-        parts = [Partial(start, end) for start, end in self.plan.windows]
+        anchor, width = self.plan.anchor, self.plan.bucket // _MICROSECOND
+        grid = None if anchor is None else (micros(anchor) % width, width)
+        parts = [Partial(start, end, grid=grid) for start, end in self.plan.windows]
         for index, slot in enumerate(self.plan.slots):
             events = self._events[index]
             if slot is not None and events:

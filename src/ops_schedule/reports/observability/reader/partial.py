@@ -50,6 +50,9 @@ class Partial:
     mcp: dict[str, McpStats] = field(default_factory=dict)
     failures: dict[str, FailureStats] = field(default_factory=dict)  # by errorType
     circuit: dict[str, CircuitTransition] = field(default_factory=dict)  # last inside the span
+    # The chart buckets' grid, (phase, width) in microseconds: buckets start on phase + k·width
+    # (or at the span's start). None: not on a grid, never cached.
+    grid: tuple[int, int] | None = None
 
 
 def merge(target: Partial, part: Partial) -> None:
@@ -100,6 +103,8 @@ def merged(parts: list[Partial]) -> Partial:
     total = Partial(parts[0].start, parts[-1].end)
     for part in parts:
         merge(total, part)
+    grids = {part.grid for part in parts}
+    total.grid = grids.pop() if len(grids) == 1 else None  # mixed grids: never cached
     return total
 
 
@@ -150,6 +155,7 @@ def encode(part: Partial) -> bytes:
             for kind, failure in part.failures.items()
         },
         "c": {name: [micros(t.at), t.state] for name, t in part.circuit.items()},
+        "g": part.grid,
     }
     return zlib.compress(orjson.dumps(document), 1)
 
@@ -170,6 +176,8 @@ def decode(blob: bytes) -> Partial:
 def _partial(document: dict[str, Any]) -> Partial:
     part = Partial(_instant(document["s"]), _instant(document["t"]))
     part.events, part.fail, part.malformed = _ints(document["e"], document["f"], document["m"])
+    grid = document["g"]
+    part.grid = None if grid is None else cast("tuple[int, int]", tuple(_ints(*grid)))
     part.bucket_events = _int_map(document["b"])
     part.bucket_fails = _int_map(document["bf"])
     for name, (raw_calls, raw_failures, raw_opened, values, counts) in document["p"].items():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
@@ -26,6 +26,9 @@ class Plan:
     # Outside the windows, circuit transitions are kept per bin, the last of each MCP in each:
     # per UTC hour when there are no bins; only inside a bin when there are (sorted, disjoint).
     bins: tuple[tuple[datetime, datetime], ...] = ()
+    # Buckets start at each window's start, or (with an anchor) on the grid anchor + k·bucket,
+    # the first one of each window cut short.
+    anchor: datetime | None = None
 
     @classmethod
     def build(
@@ -35,6 +38,7 @@ class Plan:
         *,
         lookback: datetime | None = None,
         bins: Sequence[tuple[datetime, datetime]] = (),
+        anchor: datetime | None = None,
     ) -> Plan:
         if bucket <= timedelta(0):
             raise ValueError(f"bucket must be positive, got {bucket}")
@@ -55,15 +59,14 @@ class Plan:
                 slots.append(None)  # the gap between two windows
             if not edges or start > edges[-1]:
                 edges.append(start)
-            bucket_start = start
-            while bucket_start < end:
+            for bucket_start, bucket_end in _buckets(start, end, bucket, anchor):
                 slots.append((index, bucket_start))
-                bucket_start += bucket
-                edges.append(min(bucket_start, end))
+                edges.append(bucket_end)
         slots.append(None)
         bound = None if lookback is None else _as_utc(lookback)
         ordered_bins = tuple(sorted((_as_utc(low), _as_utc(high)) for low, high in bins))
-        return cls(utc, bucket, tuple(edges), tuple(slots), bound, ordered_bins)
+        grid = None if anchor is None else _as_utc(anchor)
+        return cls(utc, bucket, tuple(edges), tuple(slots), bound, ordered_bins, grid)
 
     @property
     def earliest(self) -> datetime | None:
@@ -79,6 +82,17 @@ class Plan:
             if slot is not None:
                 stats[slot[0]].buckets[slot[1]] = [0, 0]
         return stats
+
+
+def _buckets(
+    start: datetime, end: datetime, bucket: timedelta, anchor: datetime | None
+) -> Iterator[tuple[datetime, datetime]]:
+    """The chart buckets of ``[start, end)``: from ``start``, or on ``anchor``'s grid."""
+    at = start
+    while at < end:
+        after = at + bucket if anchor is None else anchor + ((at - anchor) // bucket + 1) * bucket
+        yield at, min(after, end)
+        at = after
 
 
 def _as_utc(moment: datetime) -> datetime:
