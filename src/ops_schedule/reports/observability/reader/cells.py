@@ -1,13 +1,13 @@
 """How a report's windows split into cells: the units that are read, cached and added up.
 
-A window is cut at UTC hours: a piece up to its first whole hour, whole hours, a piece after
-its last (a window from 09:10 to 09:10 has pieces of 50 and 10 minutes). Each cell is read, and
-cached, on its own, with chart counts per minute: any report bucket that starts on a minute (an
-hour, a day from a scheduled time) is then a sum of minutes. The look-back before the first
-window is cut the same way; of it only circuit transitions matter. Windows that do not start
-on a whole minute (``report --at`` with seconds), buckets that are not whole minutes, and
-windows with gaps between them are read without the cache
-(docs/performance.md#cached-partials).
+A window is cut at its bounds, at the UTC hours next to them (a window from 09:10 gives pieces
+09:10–10:00 and, at its end, 09:00–09:10, so the hour a bound cuts in two can be joined again),
+and at the last settled minute. Cells are read with hourly chart buckets on the grid of the first
+window's start, so that a daily report's hours and a weekly report's days, at the same time of
+day, are sums of them. The look-back before the first window is cut at every hour; of it only
+circuit transitions matter. Windows that do not start on a whole minute (``report --at`` with
+seconds), buckets that are not whole minutes, windows with gaps between them and windows whose
+starts are not whole hours apart are read without the cache (docs/performance.md#cached-partials).
 """
 
 from __future__ import annotations
