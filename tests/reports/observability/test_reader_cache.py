@@ -366,3 +366,17 @@ def test_windows_a_half_hour_dst_shift_puts_off_the_hourly_grid_are_read_whole(t
     warm = collect_stats(log, windows, bucket=HOUR, cache=cache)
     assert warm == reference_stats(log, windows, bucket=HOUR)
     assert reads == []
+
+
+def test_a_cache_written_by_another_version_is_started_afresh(tmp_path, small_pieces, reads):
+    log = write_log(tmp_path, 15)
+    cache = tmp_path / "partials.sqlite3"
+    with sqlite3.connect(cache) as db:  # an older layout, with a span that must not be used
+        db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        db.execute("INSERT INTO meta VALUES ('format', '0')")
+        db.execute('CREATE TABLE spans (start INTEGER, "end" INTEGER, data BLOB)')
+        db.execute("INSERT INTO spans VALUES (0, 1, x'00')")
+    end = T0 + 10 * MINUTE
+    same_three_ways(log, daily(end), HOUR, cache)
+    same_three_ways(log, daily(end), HOUR, cache)
+    assert reads[-1] == 0  # the second reading found what the first one cached

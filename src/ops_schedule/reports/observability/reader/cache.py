@@ -277,8 +277,11 @@ def _connect(path: Path) -> sqlite3.Connection:
         row = connection.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
         if row is None or row[0] != FORMAT:  # written by another version: start afresh
             connection.execute("BEGIN IMMEDIATE")
-            connection.execute("DELETE FROM spans")
-            connection.execute("DELETE FROM sources")
+            connection.execute("DROP TABLE IF EXISTS spans")
+            connection.execute("DROP TABLE IF EXISTS sources")
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    connection.execute(statement)
             connection.execute("INSERT OR REPLACE INTO meta VALUES ('format', ?)", (FORMAT,))
             connection.execute("COMMIT")
     except BaseException:
