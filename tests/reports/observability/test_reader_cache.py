@@ -380,3 +380,17 @@ def test_a_cache_written_by_another_version_is_started_afresh(tmp_path, small_pi
     same_three_ways(log, daily(end), HOUR, cache)
     same_three_ways(log, daily(end), HOUR, cache)
     assert reads[-1] == 0  # the second reading found what the first one cached
+
+
+def test_a_live_file_just_rotated_and_still_empty_does_not_stop_the_caching(
+    tmp_path, small_pieces, reads
+):
+    rng = random.Random(16)
+    lines = random_lines(rng, 2000, T0 - 3 * DAY, 3 * DAY + 4 * HOUR, malformed=0.03)
+    write_lines(tmp_path / "events.jsonl.1", lines)
+    live = write_lines(tmp_path / "events.jsonl", [])
+    cache = tmp_path / "partials.sqlite3"
+    end = T0 + 10 * MINUTE
+    same_three_ways(live, daily(end), HOUR, cache)
+    same_three_ways(live, daily(end), HOUR, cache)
+    assert reads == [48, 0]

@@ -176,22 +176,22 @@ def _read_segments(segments: Sequence[Segment], tasks: Sequence[Task]) -> list[i
 
 
 def _settled_before(segments: Sequence[Segment]) -> datetime | None:
-    """Hours ending before this instant are complete: no line yet to come can fall in them.
+    """Cells ending before this instant are complete: no line yet to come can fall in them.
 
     Under the disorder bound, a line written after the last lines of the log is stamped no
     earlier than ``MARGIN`` before them; the earliest of the last few stamps keeps one wild
-    timestamp from moving the bound forward. None when the newest segment has no stamps at its
-    end, or is compressed (its end cannot be read cheaply).
+    timestamp from moving the bound forward. The last lines are those of the newest segment
+    that has any (a live file just rotated may be empty). None when there are none, or when that
+    segment is compressed (its end cannot be read cheaply).
     """
-    newest = segments[-1]
-    if newest.compressed:
-        return None
-    start = max(0, newest.size - PROBE)
-    data = os.pread(newest.fd, newest.size - start, start)
-    lines = data.split(b"\n")
-    if start > 0:
-        lines = lines[1:]
-    stamps = [at for at in map(stamp_of, reversed(lines[-4 * SAMPLE :])) if at is not None]
-    if not stamps:
-        return None
-    return min(stamps[:SAMPLE]) - MARGIN
+    for segment in reversed(segments):
+        if segment.compressed:
+            return None
+        start = max(0, segment.size - PROBE)
+        lines = os.pread(segment.fd, segment.size - start, start).split(b"\n")
+        if start > 0:
+            lines = lines[1:]
+        stamps = [at for at in map(stamp_of, reversed(lines[-4 * SAMPLE :])) if at is not None]
+        if stamps:
+            return min(stamps[:SAMPLE]) - MARGIN
+    return None

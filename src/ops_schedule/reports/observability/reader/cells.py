@@ -63,10 +63,7 @@ def cover(span: Range, available: Iterable[Range]) -> tuple[list[Range], list[Ra
     """Tile ``span`` from its start with the longest ``available`` range that starts where the
     tiling has got to; where none does, up to where one starts is missing. Returns the ranges
     chosen and the missing ones (each as long as it can be)."""
-    longest: dict[datetime, datetime] = {}
-    for start, end in available:
-        if start >= span[0] and end <= span[1] and end > longest.get(start, start):
-            longest[start] = end
+    longest = _longest(available, span)
     starts = sorted(longest)
     chosen: list[Range] = []
     missing: list[Range] = []
@@ -130,16 +127,22 @@ def runs(ranges: Iterable[Range]) -> list[Range]:
 
 def prefix(ranges: Iterable[Range], span: Range) -> list[Range]:
     """The longest chain of ``ranges`` that tiles ``span`` from its start (longest first)."""
-    longest: dict[datetime, datetime] = {}
-    for start, end in ranges:
-        if start >= span[0] and end <= span[1] and end > longest.get(start, start):
-            longest[start] = end
+    longest = _longest(ranges, span)
     tiles: list[Range] = []
     at = span[0]
     while (reach := longest.get(at)) is not None:
         tiles.append((at, reach))
         at = reach
     return tiles
+
+
+def _longest(ranges: Iterable[Range], span: Range) -> dict[datetime, datetime]:
+    """For each start, the farthest end among ``ranges`` inside ``span``."""
+    longest: dict[datetime, datetime] = {}
+    for start, end in ranges:
+        if start >= span[0] and end <= span[1] and end > longest.get(start, start):
+            longest[start] = end
+    return longest
 
 
 def floor_hour(moment: datetime) -> datetime:
