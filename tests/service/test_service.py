@@ -415,3 +415,59 @@ def test_with_the_real_runner_a_job_starts_exactly_at_its_scheduled_instant(tmp_
     )
     assert started == [datetime(2026, 11, 26, 9, 0, tzinfo=tokyo)]
     assert world.sleeps[0] == 40.0  # woke at 09:00:00 sharp, not at the next minute tick
+
+
+def test_an_idle_loop_fills_the_cache_of_partials_but_not_when_a_job_is_due_soon(tmp_path):
+    fills: list[datetime] = []
+    world = FakeWorld(wakes=[None, START + timedelta(minutes=61), START + timedelta(seconds=150)])
+    runtime = world.runtime()
+    runtime = Runtime(
+        run_once=runtime.run_once,
+        next_wake=runtime.next_wake,
+        records=runtime.records,
+        next_runs=runtime.next_runs,
+        fill=lambda _config, now: fills.append(now),
+    )
+    config = make_config(tmp_path)
+    run_loop(
+        lambda: config,
+        clock=world.clock,
+        stop=world.stop,
+        runtime=runtime,
+        waiter=world.wait,
+        max_ticks=4,
+        monotonic=world.monotonic,
+    )
+    # Nothing due; due in an hour; due in 90 s (no fill); nothing due again.
+    assert fills == [world.ticks[0], world.ticks[1], world.ticks[3]]
+
+
+def test_a_fill_that_fails_is_logged_and_the_loop_goes_on(tmp_path, caplog):
+    world = FakeWorld()
+    runtime = world.runtime()
+
+    def broken(_config: Config, _now: datetime) -> None:
+        raise OSError("disk on fire ghp_" + "A" * 36)
+
+    runtime = Runtime(
+        run_once=runtime.run_once,
+        next_wake=runtime.next_wake,
+        records=runtime.records,
+        next_runs=runtime.next_runs,
+        fill=broken,
+    )
+    config = make_config(tmp_path)
+    ticks = run_loop(
+        lambda: config,
+        clock=world.clock,
+        stop=world.stop,
+        runtime=runtime,
+        waiter=world.wait,
+        max_ticks=3,
+        monotonic=world.monotonic,
+    )
+    assert ticks == 3
+    warnings = [r.getMessage() for r in caplog.records if "cache of partials" in r.getMessage()]
+    assert len(warnings) == 3
+    assert "disk on fire" in warnings[0]
+    assert "ghp_" + "A" * 36 not in warnings[0]

@@ -52,6 +52,8 @@ log = logging.getLogger(__name__)
 DEFAULT_INTERVAL = 60.0
 # When the runner names a wake time that is not in the future, wait this long rather than spin.
 MIN_GAP = timedelta(seconds=1)
+# The cache of partials is filled only when no job is due sooner than this.
+FILL_GAP = timedelta(minutes=2)
 
 RunOnce = Callable[[Config, datetime, Redactor], Sequence[OutcomeLike]]
 NextWake = Callable[[Config, datetime], datetime | None]
@@ -79,6 +81,8 @@ class Runtime:
     records: Records
     next_runs: NextRuns
     close: Callable[[], None] = lambda: None
+    # While idle: read into the cache of partials what the next reports will need (prefill.py).
+    fill: Callable[[Config, datetime], object] = lambda _config, _now: None
 
 
 class _StoreKeeper:
@@ -125,12 +129,20 @@ def default_runtime(clock: Clock, jobs: Mapping[str, Job]) -> Runtime:
         view = stores.get(config).view(now)
         return {name: view.record(name) for name, _ in config.jobs.items()}
 
+    filled: dict[str, datetime] = {}
+
+    def fill(config: Config, now: datetime) -> list[str]:
+        from ops_schedule.reports.observability.prefill import fill_partials
+
+        return fill_partials(config, now, jobs, filled)
+
     return Runtime(
         run_once=run_once,
         next_wake=next_wake,
         records=records,
         next_runs=next_runs,
         close=stores.close,
+        fill=fill,
     )
 
 
@@ -220,6 +232,8 @@ def run_loop(
             loop.tick(config, now, keeper.redactor)
             ticks += 1
             wake = loop.next_wake(config, now, interval)
+            if not stop.is_set():
+                loop.fill(config, now, keeper.redactor)
             took = monotonic() - began
             if wait(min(max((wake - now).total_seconds() - took, 0.0), interval)):
                 break
@@ -237,6 +251,7 @@ class _Loop:
     heartbeat: Heartbeat
     environ: Mapping[str, str]
     counts: Counts = field(default_factory=Counts)  # since the loop started, unless exported
+    upcoming: datetime | None = None  # the runner's next wake, as the last tick saw it
 
     def tick(self, config: Config, now: datetime, redactor: Redactor) -> None:
         self.heartbeat = _beat(config, self.heartbeat.tick_started(now))
@@ -293,9 +308,19 @@ class _Loop:
         except Exception:
             log.exception("cannot compute the next wake; waking after the interval")
             return latest
+        self.upcoming = wake
         if wake is None or wake >= latest:
             return latest
         return now + MIN_GAP if wake <= now else wake
+
+    def fill(self, config: Config, now: datetime, redactor: Redactor) -> None:
+        """Fill the cache of partials when no job is due for a while; never stops the loop."""
+        if self.upcoming is not None and self.upcoming - now < FILL_GAP:
+            return
+        try:
+            self.runtime.fill(config, now)
+        except Exception as exc:  # noqa: BLE001 - an optimisation: the report reads the log
+            log.warning("could not fill the cache of partials: %s", redact_error(exc, redactor))
 
 
 def _beat(config: Config, heartbeat: Heartbeat) -> Heartbeat:
