@@ -132,6 +132,8 @@ def default_runtime(clock: Clock, jobs: Mapping[str, Job]) -> Runtime:
     filled: dict[str, datetime] = {}
 
     def fill(config: Config, now: datetime) -> list[str]:
+        if not any(config.job_active(name) for name, _ in config.jobs.items()):
+            return []  # an idle loop with every job off stays as small as it started
         from ops_schedule.reports.observability.prefill import fill_partials
 
         return fill_partials(config, now, jobs, filled)
