@@ -1,6 +1,7 @@
-"""The cache of partials: exact aggregates of whole UTC hours, kept in SQLite under ``stateDir``.
+"""The cache of partials: exact aggregates of spans of the log, kept in SQLite under ``stateDir``.
 
-A span (one hour, or a run of hours merged) is stored with the *source* it was read from: a
+A span (a cell read from the log, an hour joined from two cells, a window's settled run) is
+stored with its chart buckets' grid and the *source* it was read from: a
 fingerprint of each segment it relied on (a digest of the segment's first bytes, decompressed for
 ``.gz``, and for a plain file how many bytes it held then). A span is used only while every one of
 those segments is still in the log, found by its content whatever its name now (rotation renames
@@ -43,7 +44,6 @@ FORMAT: Final = "3"
 HEAD: Final = 4096  # bytes of a segment's beginning that identify it
 BUSY: Final = 2.0  # seconds to wait for another process's write before giving up
 KEEP: Final = timedelta(days=45)  # spans ending longer before a report's look-back are dropped
-HOUR: Final = timedelta(hours=1)
 
 _SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

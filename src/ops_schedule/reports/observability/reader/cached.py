@@ -27,7 +27,7 @@ from ops_schedule.reports.observability.reader.assemble import assemble
 from ops_schedule.reports.observability.reader.cache import KEEP, Heads, PartialCache, Span
 from ops_schedule.reports.observability.reader.cells import Range
 from ops_schedule.reports.observability.reader.collect import (
-    _Progress,
+    ProgressChoice,
     plan_tasks,
     run_tasks,
     worker_count,
@@ -41,7 +41,7 @@ from ops_schedule.reports.observability.stats import WindowStats
 
 
 def collect_cached(
-    plan: Plan, segments: Sequence[Segment], path: Path, progress: _Progress
+    plan: Plan, segments: Sequence[Segment], path: Path, progress: ProgressChoice
 ) -> list[WindowStats] | None:
     """The statistics of ``plan``'s windows with the cache at ``path``; None when the cache
     cannot serve these windows (the caller then reads everything)."""
@@ -62,7 +62,7 @@ def _collect(
     layout: cells.Layout,
     segments: Sequence[Segment],
     cache: PartialCache,
-    progress: _Progress,
+    progress: ProgressChoice,
 ) -> list[WindowStats] | None:
     heads = Heads(segments)
     settled = _settled_before(segments)

@@ -13,6 +13,8 @@ How the work is cut (``docs/performance.md`` has the full story):
 4. The byte ranges are cut at line starts into tasks, run on every core by worker processes, and
    merged in log order: the statistics are exact histograms and counters, so the merged result
    is exactly that of one sequential pass.
+5. With a cache of partials (``cached.py``), only what no cached span covers is read, and what
+   was read is cached; the windows are then added up from both (``assemble.py``).
 """
 
 from __future__ import annotations
@@ -81,7 +83,7 @@ def collect_stats(
             for summary in missing:
                 summary.notes.append(f"event log not found at {path}")
             return missing
-        progress = _Progress(quiet, path.name)
+        progress = ProgressChoice(quiet, path.name)
         stats: list[WindowStats] | None = None
         if cache is not None:
             from ops_schedule.reports.observability.reader.cached import collect_cached
@@ -96,7 +98,7 @@ def collect_stats(
     return result
 
 
-def read(plan: Plan, segments: Sequence[Segment], progress: _Progress) -> list[WindowStats]:
+def read(plan: Plan, segments: Sequence[Segment], progress: ProgressChoice) -> list[WindowStats]:
     """The statistics of ``plan``'s windows, all read from the log."""
     earliest, latest = plan.earliest, plan.latest
     if earliest is None or latest is None:
@@ -269,7 +271,7 @@ class _Silent:
         pass
 
 
-class _Progress:
+class ProgressChoice:
     """Whether to draw a progress bar for a reading, decided when its tasks are known."""
 
     def __init__(self, quiet: bool, label: str) -> None:
