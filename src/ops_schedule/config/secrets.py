@@ -15,6 +15,7 @@ from pydantic.fields import FieldInfo
 
 from ops_schedule.config.values import URL
 from ops_schedule.configfile import (
+    JOB_NAMES,
     environment_literals,
     with_path,
 )
@@ -110,8 +111,6 @@ def literal_secrets(environ: Mapping[str, str], config: Config | None = None) ->
     """Every secret this process may hold, for the redactor to remove wherever it appears:
     ``GITHUB_TOKEN`` (the redactor's own list), the secret variables (configfile.py), and the
     secrets written in the config file (docs/redaction.md, "Literal secrets")."""
-    from ops_schedule.config import JOB_NAMES
-
     found: list[str] = []
     if config is not None:
         urls = [

@@ -13,11 +13,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, Wi
 
 from ops_schedule.config.secrets import SecretUrl, SigningSecret
 from ops_schedule.config.values import Number
+from ops_schedule.configfile import JOB_NAMES
 
 
 def _check_job_name(name: str) -> str:
-    from ops_schedule.config import JOB_NAMES  # the package is loaded by the time this runs
-
     if name not in JOB_NAMES:
         close = difflib.get_close_matches(name, JOB_NAMES, n=1, cutoff=0.6)
         hint = f'; did you mean "{close[0]}"?' if close else ""
@@ -32,8 +31,6 @@ def _check_unique(names: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _job_names_schema(schema: dict[str, Any]) -> None:
-    from ops_schedule.config import JOB_NAMES
-
     schema["items"] = {"enum": list(JOB_NAMES)}
     schema["uniqueItems"] = True
 

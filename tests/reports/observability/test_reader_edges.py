@@ -10,7 +10,7 @@ import pytest
 from event_fixtures import DAY, HOUR, T0, event, write_lines
 from reference_stats import reference_stats
 
-from ops_schedule.reports.observability.reader import collect, collect_stats
+from ops_schedule.reports.observability.reader import collect_stats, entry
 from ops_schedule.reports.observability.reader.seek import MARGIN
 
 WINDOWS = [(T0 - DAY, T0), (T0, T0 + DAY)]
@@ -86,7 +86,7 @@ def test_lines_out_of_order_within_the_margin_are_counted_in_a_compressed_segmen
 def test_a_log_renamed_by_rotation_while_it_is_read_is_still_read_whole(tmp_path, monkeypatch):
     live = tmp_path / "events.jsonl"
     write_lines(live, [event(T0 + HOUR + timedelta(seconds=i)) for i in range(50)])
-    listed = collect.open_segments
+    listed = entry.open_segments
 
     @contextlib.contextmanager
     def rotate_after_listing(path):
@@ -95,6 +95,6 @@ def test_a_log_renamed_by_rotation_while_it_is_read_is_still_read_whole(tmp_path
             write_lines(live, [event(T0 + 3 * HOUR)])  # and the proxy starts a new file
             yield segments
 
-    monkeypatch.setattr(collect, "open_segments", rotate_after_listing)
+    monkeypatch.setattr(entry, "open_segments", rotate_after_listing)
     _, current = read(live)
     assert current.events == 50  # what was listed, found again under its new name
