@@ -51,6 +51,7 @@ class FakeWorld:
     in_tick: bool = False
     on_tick: Callable[[int], None] = lambda _n: None
     outcomes: list[Outcome] = field(default_factory=list)
+    fill: Callable[[Config, datetime], object] = lambda _config, _now: None
 
     def clock(self) -> datetime:
         return self.now
@@ -88,6 +89,7 @@ class FakeWorld:
             next_wake=self.next_wake,
             records=lambda _c, _n: {},
             next_runs=lambda _c, _n: {},
+            fill=self.fill,
         )
 
     def loop(
@@ -419,54 +421,23 @@ def test_with_the_real_runner_a_job_starts_exactly_at_its_scheduled_instant(tmp_
 
 def test_an_idle_loop_fills_the_cache_of_partials_but_not_when_a_job_is_due_soon(tmp_path):
     fills: list[datetime] = []
-    world = FakeWorld(wakes=[None, START + timedelta(minutes=61), START + timedelta(seconds=150)])
-    runtime = world.runtime()
-    runtime = Runtime(
-        run_once=runtime.run_once,
-        next_wake=runtime.next_wake,
-        records=runtime.records,
-        next_runs=runtime.next_runs,
+    world = FakeWorld(
+        wakes=[None, START + timedelta(minutes=61), START + timedelta(seconds=150)],
         fill=lambda _config, now: fills.append(now),
     )
     config = make_config(tmp_path)
-    run_loop(
-        lambda: config,
-        clock=world.clock,
-        stop=world.stop,
-        runtime=runtime,
-        waiter=world.wait,
-        max_ticks=4,
-        monotonic=world.monotonic,
-    )
+    world.loop(lambda: config, max_ticks=4)
     # Nothing due; due in an hour; due in 90 s (no fill); nothing due again.
     assert fills == [world.ticks[0], world.ticks[1], world.ticks[3]]
 
 
 def test_a_fill_that_fails_is_logged_and_the_loop_goes_on(tmp_path, caplog):
-    world = FakeWorld()
-    runtime = world.runtime()
-
     def broken(_config: Config, _now: datetime) -> None:
         raise OSError("disk on fire ghp_" + "A" * 36)
 
-    runtime = Runtime(
-        run_once=runtime.run_once,
-        next_wake=runtime.next_wake,
-        records=runtime.records,
-        next_runs=runtime.next_runs,
-        fill=broken,
-    )
+    world = FakeWorld(fill=broken)
     config = make_config(tmp_path)
-    ticks = run_loop(
-        lambda: config,
-        clock=world.clock,
-        stop=world.stop,
-        runtime=runtime,
-        waiter=world.wait,
-        max_ticks=3,
-        monotonic=world.monotonic,
-    )
-    assert ticks == 3
+    assert world.loop(lambda: config, max_ticks=3) == 3
     warnings = [r.getMessage() for r in caplog.records if "cache of partials" in r.getMessage()]
     assert len(warnings) == 3
     assert "disk on fire" in warnings[0]

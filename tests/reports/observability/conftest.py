@@ -17,3 +17,23 @@ def small_pieces(monkeypatch):
     monkeypatch.setattr(lines, "BLOCK", 2048)
     monkeypatch.setattr(collect, "PIECE", 1500)
     monkeypatch.setattr(collect, "INLINE", 0)
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    """The hours of log each reading through the cache folded, one entry per reading: proof of
+    what the cache spared."""
+    from datetime import timedelta
+
+    from ops_schedule.reports.observability.reader import cached
+
+    planned = cached.plan_tasks
+    hours: list[float] = []
+    hour = timedelta(hours=1)
+
+    def spy(segments, **options):
+        hours.append(sum(((end - start) / hour for start, end in options["folds"]), 0.0))
+        return planned(segments, **options)
+
+    monkeypatch.setattr(cached, "plan_tasks", spy)
+    return hours

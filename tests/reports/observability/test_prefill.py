@@ -7,7 +7,6 @@ import random
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import pytest
 from event_fixtures import DAY, T0, random_lines, write_lines
 from reference_stats import reference_stats
 
@@ -15,7 +14,7 @@ from ops_schedule.config import Config, parse_config
 from ops_schedule.reports.jobs import JOBS
 from ops_schedule.reports.observability.job import BUCKETS, report_windows
 from ops_schedule.reports.observability.prefill import EVERY, fill_partials
-from ops_schedule.reports.observability.reader import cached, collect_stats
+from ops_schedule.reports.observability.reader import collect_stats
 from ops_schedule.scheduling.rules import next_scheduled
 
 DAILY = "daily_observability_report"
@@ -39,20 +38,6 @@ def make_config(tmp_path: Path, *, weekly: bool = True, state: bool = True) -> C
     return parse_config(settings, {})
 
 
-@pytest.fixture
-def folded(monkeypatch):
-    """Hours of log folded by each cached reading."""
-    planned = cached.plan_tasks
-    hours: list[float] = []
-
-    def spy(segments, **options):
-        hours.append(sum(((end - start) / HOUR for start, end in options["folds"]), 0.0))
-        return planned(segments, **options)
-
-    monkeypatch.setattr(cached, "plan_tasks", spy)
-    return hours
-
-
 def scheduled_report(config: Config, name: str, now: datetime):
     job = config.jobs.get(name)
     end = next_scheduled(job, config.zone, now)
@@ -63,12 +48,12 @@ def scheduled_report(config: Config, name: str, now: datetime):
     return end
 
 
-def test_after_a_fill_the_scheduled_report_reads_only_its_last_minutes(tmp_path, folded):
+def test_after_a_fill_the_scheduled_report_reads_only_its_last_minutes(tmp_path, reads):
     config = make_config(tmp_path)
     now = T0 + timedelta(hours=23, minutes=37)  # 08:37 in Tokyo: the daily report runs at 09:00
     assert fill_partials(config, now, JOBS, {}) == [DAILY, WEEKLY]
     end = scheduled_report(config, DAILY, now)
-    assert folded[-1] <= (end - now) / HOUR + 0.5  # the minutes since the fill, and the margin
+    assert reads[-1] <= (end - now) / HOUR + 0.5  # the minutes since the fill, and the margin
 
 
 def test_fills_are_spaced_and_skip_disabled_jobs_and_a_missing_state_directory(tmp_path):
@@ -85,7 +70,7 @@ def test_fills_are_spaced_and_skip_disabled_jobs_and_a_missing_state_directory(t
     assert not (elsewhere / "state").exists()
 
 
-def test_a_fill_never_changes_a_number(tmp_path, folded):
+def test_a_fill_never_changes_a_number(tmp_path, reads):
     config = make_config(tmp_path)
     filled: dict[str, datetime] = {}
     start = T0 + timedelta(hours=1, minutes=3)

@@ -40,20 +40,6 @@ def weekly(end: datetime) -> list[tuple[datetime, datetime]]:
     return [(end - 14 * DAY, end - 7 * DAY), (end - 7 * DAY, end)]
 
 
-@pytest.fixture
-def reads(monkeypatch):
-    """The hours of log each cached reading folded, one entry per reading."""
-    planned = cached.plan_tasks
-    hours: list[float] = []
-
-    def spy(segments, **options):
-        hours.append(sum(((end - start) / HOUR for start, end in options["folds"]), 0.0))
-        return planned(segments, **options)
-
-    monkeypatch.setattr(cached, "plan_tasks", spy)
-    return hours
-
-
 def same_three_ways(log: Path, windows, bucket, cache: Path) -> None:
     warm = collect_stats(log, windows, bucket=bucket, cache=cache)
     cold = collect_stats(log, windows, bucket=bucket)
