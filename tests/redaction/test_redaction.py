@@ -267,24 +267,23 @@ def test_a_catastrophic_backtracking_pattern_finishes_fast_on_re2():
     assert time.perf_counter() - started < 1.0
 
 
-def test_sixty_thousand_characters_of_report_redact_well_within_the_budget():
+def test_sixty_thousand_characters_of_report_lose_every_secret_and_nothing_else():
+    # How long this takes is benchmark case d (docs/performance.md), not a unit test's business.
     rng = random.Random(8)
-    lines = []
+    lines: list[str] = []
+    secrets: list[str] = []
     while sum(len(line) + 1 for line in lines) < 60_000:
         lines.append(rng.choice(CLEAN_LINES))
         if rng.random() < 0.05:
             name = rng.choice(sorted(SAMPLERS))
-            lines.append(_line(rng.choice(TEMPLATES), SAMPLERS[name](rng)))
-    report = "\n".join(lines)[:60_000]
-    REDACTOR.redact(report)
-    best = min(_timed(REDACTOR.redact, report) for _ in range(3))
-    assert best < 0.1  # the budget; typically a few milliseconds
-
-
-def _timed(func, arg) -> float:
-    started = time.perf_counter()
-    func(arg)
-    return time.perf_counter() - started
+            sample = SAMPLERS[name](rng)
+            secrets.append(sample.secret)
+            lines.append(_line(rng.choice(TEMPLATES), sample))
+    redacted = REDACTOR.redact("\n".join(lines))
+    assert secrets
+    assert [secret for secret in secrets if survivors(secret, redacted)] == []
+    kept = set(redacted.split("\n"))
+    assert all(line in kept for line in lines if line in CLEAN_LINES)
 
 
 def test_an_error_becomes_one_redacted_line_with_its_cause():
