@@ -250,3 +250,19 @@ def test_deployment_files_name_no_home_directories(name):
     text = read(name)
     assert "/Users/" not in text
     assert "/home/" not in text
+
+
+@pytest.mark.parametrize(
+    "name", ["deploy/kubernetes/cronjob.yaml", "deploy/kubernetes/deployment.yaml"]
+)
+def test_the_kubernetes_manifests_pass_the_outlets_secrets_from_an_optional_secret(name):
+    from ops_schedule.configfile import ENV_WEBHOOK_SECRET, URL_VARIABLES
+
+    manifest = read(name)
+    assert re.search(
+        r"envFrom:\n\s+- secretRef:\n\s+name: ops-schedule-outlets\n\s+optional: true\n", manifest
+    )
+    named = {v for v in (*URL_VARIABLES, ENV_WEBHOOK_SECRET) if v in manifest}
+    documented = {"OPS_SCHEDULE_SLACK_WEBHOOK_URL", "OPS_SCHEDULE_WEBHOOK_URL"}
+    assert documented | {ENV_WEBHOOK_SECRET, "OPS_SCHEDULE_PING_URL"} <= named
+    assert "OPS_SCHEDULE_PUSHGATEWAY_URL" in manifest
