@@ -380,3 +380,13 @@ def test_a_live_file_just_rotated_and_still_empty_does_not_stop_the_caching(
     same_three_ways(live, daily(end), HOUR, cache)
     same_three_ways(live, daily(end), HOUR, cache)
     assert reads == [48, 0]
+
+
+def test_a_report_far_ahead_of_the_log_does_not_empty_the_cache(tmp_path, small_pieces, reads):
+    log = write_log(tmp_path, 17)
+    cache = tmp_path / "partials.sqlite3"
+    end = T0 + 10 * MINUTE
+    same_three_ways(log, daily(end), HOUR, cache)
+    same_three_ways(log, daily(end + 400 * DAY), HOUR, cache)  # `report --at` a year ahead
+    same_three_ways(log, daily(end), HOUR, cache)
+    assert reads[-1] == 0  # what the first reading cached is still there

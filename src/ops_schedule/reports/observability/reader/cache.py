@@ -43,7 +43,9 @@ from ops_schedule.reports.observability.reader.segments import Segment
 FORMAT: Final = "3"
 HEAD: Final = 4096  # bytes of a segment's beginning that identify it
 BUSY: Final = 2.0  # seconds to wait for another process's write before giving up
-KEEP: Final = timedelta(days=45)  # spans ending longer before a report's look-back are dropped
+# Spans ending this long before the log's last settled instant are dropped: a report's window
+# and look-back reach back about two weeks; the rest is kept for reruns (`report --at`).
+KEEP: Final = timedelta(days=52)
 
 _SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -270,7 +272,7 @@ class PartialCache:
 def _connect(path: Path) -> sqlite3.Connection:
     # The directory is not created: ``report`` before any ``run`` leaves no state directory.
     # Created by us, for us: failure examples in it are as sensitive as the log they came from.
-    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600))
     connection = sqlite3.connect(path, timeout=BUSY, isolation_level=None)
     try:
         connection.executescript(_SCHEMA)

@@ -128,7 +128,9 @@ def _collect(
             for start, end in circuit_reads
             if end <= settled
         ]
-        cache.store([*fresh, *joined], keep_after=lookback - KEEP)
+        # Pruned by the log's own time, not the report's: `report --at` a year ahead must not
+        # empty the cache.
+        cache.store([*fresh, *joined], keep_after=settled - KEEP)
     return stats
 
 
