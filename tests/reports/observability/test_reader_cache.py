@@ -390,3 +390,24 @@ def test_a_report_far_ahead_of_the_log_does_not_empty_the_cache(tmp_path, small_
     same_three_ways(log, daily(end + 400 * DAY), HOUR, cache)  # `report --at` a year ahead
     same_three_ways(log, daily(end), HOUR, cache)
     assert reads[-1] == 0  # what the first reading cached is still there
+
+
+def test_every_hostile_line_gives_the_same_numbers_through_the_cache(tmp_path, small_pieces, reads):
+    from hostile_lines import hostile_lines
+
+    end = T0 + 10 * MINUTE
+    cases = hostile_lines(end - 5 * HOUR)
+    clean = [event(end - 5 * HOUR + n * MINUTE, mcpName="github", durationMs=n) for n in range(9)]
+    lines = [
+        line for pair in zip(clean, (case[1] for case in cases), strict=False) for line in pair
+    ]
+    lines += [case[1] for case in cases[len(clean) :]]
+    # The log goes on after them; its last lines are ordinary (a wild stamp there would only
+    # make the cache keep less).
+    tail = [event(end + DAY + n * MINUTE, mcpName="late") for n in range(4)]
+    log = write_lines(tmp_path / "events.jsonl", [*lines, *tail])
+    cache = tmp_path / "partials.sqlite3"
+    same_three_ways(log, daily(end), HOUR, cache)
+    same_three_ways(log, daily(end), HOUR, cache)
+    same_three_ways(log, weekly(end), DAY, cache)
+    assert reads[1] == 0  # the second daily reading came from the cache, hostile lines and all
