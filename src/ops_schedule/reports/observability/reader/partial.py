@@ -169,7 +169,16 @@ def decode(blob: bytes) -> Partial:
     try:
         document = orjson.loads(zlib.decompress(blob))
         return _partial(document)
-    except (zlib.error, orjson.JSONDecodeError, KeyError, TypeError, ValueError, IndexError) as exc:
+    except (
+        zlib.error,
+        orjson.JSONDecodeError,
+        AttributeError,  # a list or a string where a map belongs
+        IndexError,
+        KeyError,
+        OverflowError,  # an instant past the calendar
+        TypeError,
+        ValueError,
+    ) as exc:
         raise PartialDecodeError(f"unreadable partial: {exc}") from None
 
 
