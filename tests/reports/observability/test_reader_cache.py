@@ -411,3 +411,19 @@ def test_every_hostile_line_gives_the_same_numbers_through_the_cache(tmp_path, s
     same_three_ways(log, daily(end), HOUR, cache)
     same_three_ways(log, weekly(end), DAY, cache)
     assert reads[1] == 0  # the second daily reading came from the cache, hostile lines and all
+
+
+@pytest.mark.parametrize(
+    "segments", [b'[[-1, "ab", 0]]', b'[[999999, "ab", 0]]', b'{"a": 1}', b"[[1, 2]]", b"null"]
+)
+def test_a_damaged_source_record_makes_its_spans_read_again(
+    tmp_path, small_pieces, reads, segments
+):
+    log = write_log(tmp_path, 18)
+    cache = tmp_path / "partials.sqlite3"
+    end = T0 + 10 * MINUTE
+    same_three_ways(log, daily(end), HOUR, cache)
+    with sqlite3.connect(cache) as db:
+        db.execute("UPDATE sources SET segments = ?", (segments,))
+    same_three_ways(log, daily(end), HOUR, cache)
+    assert reads[-1] == 48

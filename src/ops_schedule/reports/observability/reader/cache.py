@@ -298,6 +298,8 @@ def _marks(blob: object) -> list[Mark] | None:
         marks = [Mark(int(head), str(digest), int(extent)) for head, digest, extent in items]
     except (orjson.JSONDecodeError, TypeError, ValueError):
         return None
+    if any(not 0 < mark.head <= HEAD or mark.extent < 0 for mark in marks):
+        return None  # not what this program writes: the span is read again
     return marks
 
 
